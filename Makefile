@@ -1,0 +1,74 @@
+# celeb - celebrity detector. `make` builds build/release/celeb; `make test`
+# sets up, builds with ASan+UBSan and runs the whole suite; `make bench` runs
+# the benchmarks against the peers; `make demo` runs the main job.
+
+BUILD ?= release
+OUT := build/$(BUILD)
+
+PKGS := libavformat libavcodec libswscale libavutil libwebpdemux libwebp libcjson libexif libjpeg
+CC ?= cc
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -g \
+                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc -Iinclude
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lXNNPACK -lpthreadpool -lm -lpthread
+
+ifeq ($(BUILD),asan)
+  CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS := -fsanitize=address,undefined
+else
+  CFLAGS := $(CFLAGS_COMMON) -O2
+  LDFLAGS :=
+endif
+
+LIB_SRC := $(filter-out src/cli/%,$(wildcard src/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
+CLI_SRC := $(wildcard src/cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(OUT)/tests/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(OUT)/bench/%)
+
+.PHONY: all setup test demo bench clean tests benches
+all: $(OUT)/celeb
+
+setup:
+	@./scripts/setup.sh
+
+$(OUT)/libceleb.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/celeb: $(CLI_OBJ) $(OUT)/libceleb.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OUT)/tests/%: tests/%.c $(OUT)/libceleb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(OUT)/bench/%: bench/%.c $(OUT)/libceleb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -ldnnl
+
+tests: $(OUT)/celeb $(TEST_BIN)
+benches: $(OUT)/celeb $(BENCH_BIN)
+
+test: setup
+	@$(MAKE) --no-print-directory BUILD=asan tests
+	@./tests/run.sh build/asan
+
+demo: setup
+	@$(MAKE) --no-print-directory
+	@./scripts/demo.sh build/release
+
+bench: setup
+	@$(MAKE) --no-print-directory benches
+	@./bench/run.sh build/release
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

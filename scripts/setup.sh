@@ -1,0 +1,22 @@
+#!/bin/sh
+# One idempotent setup step for a fresh Debian 12: installs the Debian packages
+# the build and the tests need (only those missing), then fetches the models.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PKGS="pkg-config libxnnpack-dev libpthreadpool-dev libdnnl-dev libopenblas-dev
+ libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libwebp-dev
+ libjpeg62-turbo-dev libexif-dev libcjson-dev libsqlite3-dev libcmocka-dev
+ python3-pil"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+"$ROOT/scripts/fetch_models.sh"

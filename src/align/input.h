@@ -1,0 +1,27 @@
+/* input.h - build a net's input tensor from a region of an RGB8 image.
+ *
+ * face-api's NetInput.toBatchTensor in one pass (NOTES.md §2.4, §4, §6):
+ * cut the region, zero-pad it to a square (centred, or at the bottom/right
+ * end), resize bilinearly to size x size with TensorFlow's legacy sampling
+ * (alignCorners=false, halfPixelCenters=false), then normalise each channel
+ * as (v - mean[c]) * scale + offset. The padding is virtual: nothing the
+ * size of the padded square is allocated. */
+#ifndef CELEB_ALIGN_INPUT_H
+#define CELEB_ALIGN_INPUT_H
+
+#include "../core/image.h"
+
+typedef struct input_norm {
+    float mean[3];   /* per-channel R, G, B subtracted first */
+    float scale;     /* then multiplied */
+    float offset;    /* then added */
+} input_norm;
+
+typedef struct int_rect { int x, y, w, h; } int_rect;
+
+/* Writes out[size][size][3]. The region must lie inside img and be non-empty.
+ * centred: pad both sides (landmark, recognition nets) or only the end (detectors). */
+void input_from_region(const image *img, int_rect region, int size, int centred,
+                       const input_norm *norm, float *out);
+
+#endif

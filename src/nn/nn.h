@@ -1,0 +1,126 @@
+/* nn.h - the small neural-net runtime shared by the four face nets.
+ *
+ * Tensors are NHWC float32. Layers are XNNPACK operators created once when a
+ * net is loaded (weights are packed then; tfjs HWIO filters are re-laid out
+ * here) and run many times. Activations of one forward pass live in an arena
+ * that is reset at the start of each pass, so a warm net allocates nothing.
+ *
+ * Errors inside a forward pass are sticky: every layer call checks
+ * exec->status first and does nothing once it is set, so a forward function
+ * reads top to bottom like the architecture and checks once at the end.
+ *
+ * Thread safety: one nn_ctx (a thread pool) may be shared; an nn_exec and the
+ * layers of a net are used by one forward pass at a time. */
+#ifndef CELEB_NN_H
+#define CELEB_NN_H
+
+#include <stddef.h>
+
+#include "../core/error.h"
+
+typedef struct xnn_operator *xnn_operator_t;
+typedef struct pthreadpool *pthreadpool_t;
+
+// ----------------------------------------------------------------------------
+// Context: the thread pool every layer runs on
+
+typedef struct nn_ctx {
+    pthreadpool_t pool;   /* NULL when threads == 1 */
+    int threads;
+} nn_ctx;
+
+/* threads <= 0 means one per core. Returns 0 or CELEB_EINTERNAL. */
+int nn_ctx_init(nn_ctx *ctx, int threads, celeb_error *err);
+void nn_ctx_free(nn_ctx *ctx);
+
+// ----------------------------------------------------------------------------
+// Tensors and the per-pass arena
+
+typedef struct nn_tensor {
+    int n, h, w, c;   /* batch, height, width, channels */
+    float *data;      /* [n][h][w][c], owned by the arena of the pass */
+} nn_tensor;
+
+static inline size_t nn_numel(nn_tensor t) { return (size_t)t.n * t.h * t.w * t.c; }
+
+typedef struct nn_arena {
+    char *base;        /* one block, grown to the high-water mark */
+    size_t size, used;
+    size_t overflow;   /* bytes requested past `size` in this pass */
+    void **extra;      /* overflow blocks, freed at the next reset */
+    int nextra, capextra;
+} nn_arena;
+
+typedef struct nn_exec {
+    const nn_ctx *ctx;
+    nn_arena arena;
+    xnn_operator_t add_op[3];   /* elementwise add with each nn_act */
+    int status;                 /* 0, or the first error of this pass */
+    celeb_error err;
+} nn_exec;
+
+int nn_exec_init(nn_exec *x, const nn_ctx *ctx, celeb_error *err);
+void nn_exec_free(nn_exec *x);
+
+/* Starts a pass: clears the error and recycles the arena. */
+void nn_exec_begin(nn_exec *x);
+
+/* A fresh n x h x w x c tensor from the arena (contents undefined). */
+nn_tensor nn_tensor_new(nn_exec *x, int n, int h, int w, int c);
+
+// ----------------------------------------------------------------------------
+// Layers
+
+typedef enum nn_act { NN_LINEAR = 0, NN_RELU = 1, NN_RELU6 = 2 } nn_act;
+typedef enum nn_pad { NN_VALID = 0, NN_SAME = 1 } nn_pad;   /* SAME = TensorFlow semantics */
+
+typedef struct nn_conv_layer {
+    xnn_operator_t op;
+    int kh, kw, stride, cin, cout, depthwise;
+    nn_pad pad;
+} nn_conv_layer;
+
+/* Builds a conv layer. filter is tfjs layout: HWIO [kh,kw,cin,cout], or
+ * [kh,kw,cin,1] when depthwise (then cout == cin). bias [cout] may be NULL.
+ * scale [cout] may be NULL; when given, the layer computes
+ * (conv(x) + bias) * scale + shift, folded into the filter and bias
+ * (shift may be NULL only if scale is). The inputs are copied. */
+int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
+                 int depthwise, const float *filter, const float *bias, const float *scale,
+                 const float *shift, nn_act act, celeb_error *err);
+void nn_conv_free(nn_conv_layer *l);
+nn_tensor nn_conv(nn_exec *x, const nn_conv_layer *l, nn_tensor in);
+
+typedef struct nn_fc_layer {
+    xnn_operator_t op;
+    int cin, cout;
+} nn_fc_layer;
+
+/* weights [cin, cout] (tfjs matMul layout), bias [cout] or NULL. */
+int nn_fc_init(nn_fc_layer *l, int cin, int cout, const float *weights, const float *bias,
+               celeb_error *err);
+void nn_fc_free(nn_fc_layer *l);
+/* in is viewed as n rows of h*w*c == cin values; returns n x 1 x 1 x cout. */
+nn_tensor nn_fc(nn_exec *x, const nn_fc_layer *l, nn_tensor in);
+
+typedef struct nn_pool_layer {
+    xnn_operator_t op;
+    int k, stride, c, is_max;
+    nn_pad pad;
+} nn_pool_layer;
+
+int nn_pool_init(nn_pool_layer *l, int is_max, int k, int stride, nn_pad pad, int channels,
+                 celeb_error *err);
+void nn_pool_free(nn_pool_layer *l);
+nn_tensor nn_pool(nn_exec *x, const nn_pool_layer *l, nn_tensor in);
+
+/* Elementwise a + b (same shape), then the activation. */
+nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act);
+
+/* Mean over H and W: n x 1 x 1 x c. */
+nn_tensor nn_mean_hw(nn_exec *x, nn_tensor in);
+
+/* max(x, slope*x) in place (tiny detector's leaky ReLU). */
+void nn_leaky_relu(nn_exec *x, nn_tensor t, float slope);
+
+#endif

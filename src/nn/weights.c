@@ -1,0 +1,255 @@
+/* weights.c - tfjs weights manifest loader, see weights.h. */
+#include "weights.h"
+
+#include <cJSON.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads a whole file; *out is malloc'd (NUL-terminated for text use). */
+static int read_file(const char *path, unsigned char **out, long *size, celeb_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return celeb_fail(err, CELEB_EIO, "cannot open %s", path);
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return celeb_fail(err, CELEB_EIO, "cannot read %s", path);
+    }
+    unsigned char *buf = malloc((size_t)n + 1);
+    if (!buf) {
+        fclose(f);
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory reading %s", path);
+    }
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    if ((long)got != n) {
+        free(buf);
+        return celeb_fail(err, CELEB_EIO, "short read on %s", path);
+    }
+    buf[n] = 0;
+    *out = buf;
+    *size = n;
+    return CELEB_OK;
+}
+
+static int parse_entry(nn_weight *e, const cJSON *j, const unsigned char *bin, long bin_size,
+                       long *offset, celeb_error *err)
+{
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(j, "shape");
+    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(j, "dtype");
+    const cJSON *quant = cJSON_GetObjectItemCaseSensitive(j, "quantization");
+    if (!cJSON_IsString(name) || !cJSON_IsArray(shape) || !cJSON_IsString(dtype))
+        return celeb_fail(err, CELEB_EMODEL, "weight entry without name/shape/dtype");
+    int is_int = strcmp(dtype->valuestring, "int32") == 0;
+    if (!is_int && strcmp(dtype->valuestring, "float32") != 0)
+        return celeb_fail(err, CELEB_EMODEL, "%s: unsupported dtype %s", name->valuestring,
+                          dtype->valuestring);
+    e->rank = cJSON_GetArraySize(shape);
+    if (e->rank > NN_MAX_RANK)
+        return celeb_fail(err, CELEB_EMODEL, "%s: rank %d > %d", name->valuestring, e->rank,
+                          NN_MAX_RANK);
+    e->count = 1;
+    for (int i = 0; i < e->rank; i++) {
+        const cJSON *d = cJSON_GetArrayItem(shape, i);
+        if (!cJSON_IsNumber(d) || d->valuedouble < 1 || d->valuedouble > (1 << 24))
+            return celeb_fail(err, CELEB_EMODEL, "%s: bad dimension", name->valuestring);
+        e->shape[i] = (int)d->valuedouble;
+        e->count *= e->shape[i];
+        if (e->count > (1L << 28))
+            return celeb_fail(err, CELEB_EMODEL, "%s: tensor too large", name->valuestring);
+    }
+    e->name = strdup(name->valuestring);
+    e->data = malloc((size_t)e->count * sizeof(float));
+    if (!e->name || !e->data)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory loading %s", name->valuestring);
+
+    if (quant) {
+        const cJSON *qd = cJSON_GetObjectItemCaseSensitive(quant, "dtype");
+        const cJSON *scale = cJSON_GetObjectItemCaseSensitive(quant, "scale");
+        const cJSON *min = cJSON_GetObjectItemCaseSensitive(quant, "min");
+        if (!cJSON_IsString(qd) || strcmp(qd->valuestring, "uint8") != 0 || !cJSON_IsNumber(scale) ||
+            !cJSON_IsNumber(min))
+            return celeb_fail(err, CELEB_EMODEL, "%s: unsupported quantization", e->name);
+        if (bin_size - *offset < e->count)
+            return celeb_fail(err, CELEB_EMODEL, "%s: weights file too short", e->name);
+        const unsigned char *q = bin + *offset;
+        for (long i = 0; i < e->count; i++) {
+            double v = q[i] * scale->valuedouble + min->valuedouble;
+            e->data[i] = is_int ? (float)(long)(v < 0 ? v - 0.5 : v + 0.5) : (float)v;
+        }
+        *offset += e->count;
+    } else {
+        if ((bin_size - *offset) / 4 < e->count)
+            return celeb_fail(err, CELEB_EMODEL, "%s: weights file too short", e->name);
+        const unsigned char *p = bin + *offset;
+        for (long i = 0; i < e->count; i++, p += 4) {
+            uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                         (uint32_t)p[3] << 24;
+            if (is_int) {
+                e->data[i] = (float)(int32_t)u;
+            } else {
+                memcpy(&e->data[i], &u, 4);
+            }
+        }
+        *offset += 4 * e->count;
+    }
+    return CELEB_OK;
+}
+
+/* Parses the manifest; bins[g] holds group g's concatenated bytes. */
+static int parse_manifest(nn_weights *w, const cJSON *root, unsigned char **bins, const long *sizes,
+                          celeb_error *err)
+{
+    int total = 0, ngroups = cJSON_GetArraySize(root);
+    for (int g = 0; g < ngroups; g++)
+        total += cJSON_GetArraySize(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(root, g), "weights"));
+    w->items = calloc(total > 0 ? (size_t)total : 1, sizeof *w->items);
+    if (!w->items)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    for (int g = 0; g < ngroups; g++) {
+        const cJSON *ws =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(root, g), "weights");
+        long offset = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, ws) {
+            int rc = parse_entry(&w->items[w->count], e, bins[g], sizes[g], &offset, err);
+            w->count++;
+            if (rc < 0)
+                return rc;
+        }
+        if (offset != sizes[g])
+            return celeb_fail(err, CELEB_EMODEL,
+                              "%s: weights use %ld bytes but the data has %ld", w->path, offset,
+                              sizes[g]);
+    }
+    return CELEB_OK;
+}
+
+static int check_root(const cJSON *root, const char *path, celeb_error *err)
+{
+    if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) < 1)
+        return celeb_fail(err, CELEB_EMODEL, "%s: not a tfjs weights manifest", path);
+    const cJSON *g;
+    cJSON_ArrayForEach(g, root) {
+        if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(g, "paths")) ||
+            !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(g, "weights")))
+            return celeb_fail(err, CELEB_EMODEL, "%s: group without paths/weights", path);
+    }
+    return CELEB_OK;
+}
+
+int nn_weights_parse(nn_weights *w, const char *manifest_json, const unsigned char *bin,
+                     long bin_size, celeb_error *err)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->path, sizeof w->path, "(memory)");
+    cJSON *root = cJSON_Parse(manifest_json);
+    int rc = check_root(root, w->path, err);
+    if (rc == 0 && cJSON_GetArraySize(root) != 1)
+        rc = celeb_fail(err, CELEB_EMODEL, "in-memory manifest must have one group");
+    if (rc == 0) {
+        unsigned char *bins[1] = {(unsigned char *)bin};
+        long sizes[1] = {bin_size};
+        rc = parse_manifest(w, root, bins, sizes, err);
+    }
+    cJSON_Delete(root);
+    if (rc < 0)
+        nn_weights_free(w);
+    return rc;
+}
+
+int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->path, sizeof w->path, "%s", manifest_path);
+    unsigned char *text = NULL;
+    long text_size = 0;
+    int rc = read_file(manifest_path, &text, &text_size, err);
+    if (rc < 0)
+        return rc;
+    cJSON *root = cJSON_Parse((char *)text);
+    free(text);
+    rc = check_root(root, manifest_path, err);
+    int ngroups = rc == 0 ? cJSON_GetArraySize(root) : 0;
+    unsigned char **bins = calloc((size_t)ngroups + 1, sizeof *bins);
+    long *sizes = calloc((size_t)ngroups + 1, sizeof *sizes);
+    if (rc == 0 && (!bins || !sizes))
+        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+
+    /* Each group's paths are concatenated; they live beside the manifest. */
+    const char *slash = strrchr(manifest_path, '/');
+    int dirlen = slash ? (int)(slash - manifest_path + 1) : 0;
+    for (int g = 0; rc == 0 && g < ngroups; g++) {
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(root, g), "paths")) {
+            if (!cJSON_IsString(p) || strstr(p->valuestring, "..")) {
+                rc = celeb_fail(err, CELEB_EMODEL, "%s: bad path entry", manifest_path);
+                break;
+            }
+            char path[1024];
+            snprintf(path, sizeof path, "%.*s%s", dirlen, manifest_path, p->valuestring);
+            unsigned char *part;
+            long n;
+            if ((rc = read_file(path, &part, &n, err)) < 0)
+                break;
+            unsigned char *grown = realloc(bins[g], (size_t)(sizes[g] + n));
+            if (!grown) {
+                free(part);
+                rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+                break;
+            }
+            memcpy(grown + sizes[g], part, (size_t)n);
+            free(part);
+            bins[g] = grown;
+            sizes[g] += n;
+        }
+    }
+    if (rc == 0)
+        rc = parse_manifest(w, root, bins, sizes, err);
+    for (int g = 0; g < ngroups; g++)
+        free(bins[g]);
+    free(bins);
+    free(sizes);
+    cJSON_Delete(root);
+    if (rc < 0)
+        nn_weights_free(w);
+    return rc;
+}
+
+void nn_weights_free(nn_weights *w)
+{
+    for (int i = 0; i < w->count; i++) {
+        free(w->items[i].name);
+        free(w->items[i].data);
+    }
+    free(w->items);
+    w->items = NULL;
+    w->count = 0;
+}
+
+const float *nn_weights_get(const nn_weights *w, const char *name, int rank, const int *dims,
+                            celeb_error *err)
+{
+    for (int i = 0; i < w->count; i++) {
+        const nn_weight *e = &w->items[i];
+        if (strcmp(e->name, name) != 0)
+            continue;
+        int same = e->rank == rank;
+        for (int d = 0; same && d < rank; d++)
+            same = e->shape[d] == dims[d];
+        if (!same) {
+            celeb_fail(err, CELEB_EMODEL, "%s: weight %s has an unexpected shape", w->path, name);
+            return NULL;
+        }
+        return e->data;
+    }
+    celeb_fail(err, CELEB_EMODEL, "%s: weight %s is missing", w->path, name);
+    return NULL;
+}

@@ -1,0 +1,48 @@
+/* weights.h - load a tfjs weights manifest and its .bin into named float tensors.
+ *
+ * Format (NOTES.md §1): the manifest is a JSON array of groups, each
+ * {"paths": [...], "weights": [{name, shape, dtype, quantization?}, ...]}.
+ * The .bin files of a group are concatenated entries in manifest order, no
+ * padding. A quantized entry is prod(shape) uint8 values q, dequantized as
+ * q*scale + min (computed in double, stored as float32); an unquantized entry
+ * is prod(shape) little-endian float32 or int32. int32 entries are stored here
+ * as floats too (they are graph constants we never use). */
+#ifndef CELEB_NN_WEIGHTS_H
+#define CELEB_NN_WEIGHTS_H
+
+#include "../core/error.h"
+
+#define NN_MAX_RANK 4
+
+typedef struct nn_weight {
+    char *name;              /* e.g. "conv32_down/conv/filters", owned */
+    int rank;                /* 0..4 */
+    int shape[NN_MAX_RANK];  /* dims, tfjs order (HWIO for conv filters) */
+    long count;              /* prod(shape), 1 for a scalar */
+    float *data;             /* [count], owned */
+} nn_weight;
+
+typedef struct nn_weights {
+    int count;
+    nn_weight *items;        /* [count], owned */
+    char path[512];          /* manifest path, for error messages */
+} nn_weights;
+
+/* Loads manifest_path and the .bin file(s) it names (resolved relative to
+ * the manifest's folder). On success w owns everything; free with
+ * nn_weights_free. Returns 0 or CELEB_EIO / CELEB_EMODEL with err set. */
+int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err);
+
+/* Same, from in-memory manifest text and concatenated .bin bytes (for tests and fuzzing). */
+int nn_weights_parse(nn_weights *w, const char *manifest_json, const unsigned char *bin,
+                     long bin_size, celeb_error *err);
+
+void nn_weights_free(nn_weights *w);
+
+/* Returns the data of the tensor called name if its shape is exactly the
+ * given dims (rank = number of dims), else NULL with err set. The pointer is
+ * owned by w. */
+const float *nn_weights_get(const nn_weights *w, const char *name, int rank, const int *dims,
+                            celeb_error *err);
+
+#endif
