@@ -8,7 +8,7 @@ OUT := build/$(BUILD)
 PKGS := libavformat libavcodec libswscale libavutil libwebpdemux libwebp libcjson libexif libjpeg
 CC ?= cc
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -g \
-                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc -Iinclude
+                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lXNNPACK -lpthreadpool -lm -lpthread
 
 ifeq ($(BUILD),asan)

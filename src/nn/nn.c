@@ -101,6 +101,7 @@ void nn_exec_begin(nn_exec *x)
         a->overflow = 0;
     }
     a->used = 0;
+    x->flops = 0;
     x->status = 0;
     x->err.code = 0;
     x->err.message[0] = 0;
@@ -213,6 +214,7 @@ nn_tensor nn_conv(nn_exec *x, const nn_conv_layer *l, nn_tensor in)
         exec_fail(x, CELEB_EINTERNAL, "conv input shape mismatch");
         return out;
     }
+    x->flops += 2.0 * nn_numel(out) * l->kh * l->kw * (l->depthwise ? 1 : l->cin);
     if (xnn_setup_convolution2d_nhwc_f32(l->op, (size_t)in.n, (size_t)in.h, (size_t)in.w, in.data,
                                          out.data, x->ctx->pool) != xnn_status_success ||
         xnn_run_operator(l->op, x->ctx->pool) != xnn_status_success)
@@ -253,6 +255,7 @@ nn_tensor nn_fc(nn_exec *x, const nn_fc_layer *l, nn_tensor in)
         exec_fail(x, CELEB_EINTERNAL, "fully connected input size mismatch");
         return out;
     }
+    x->flops += 2.0 * in.n * l->cin * l->cout;
     if (xnn_setup_fully_connected_nc_f32(l->op, (size_t)in.n, in.data, out.data, x->ctx->pool) !=
             xnn_status_success ||
         xnn_run_operator(l->op, x->ctx->pool) != xnn_status_success)

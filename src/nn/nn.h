@@ -55,6 +55,7 @@ typedef struct nn_exec {
     const nn_ctx *ctx;
     nn_arena arena;
     xnn_operator_t add_op[3];   /* elementwise add with each nn_act */
+    double flops;               /* multiply-adds x 2 of the convs and fc of this pass */
     int status;                 /* 0, or the first error of this pass */
     celeb_error err;
 } nn_exec;

@@ -1,0 +1,8 @@
+/* commands.h - the CLI's subcommands; each takes (argc, argv) with argv[0]
+ * the command name and returns the process exit status. */
+#ifndef CELEB_CLI_COMMANDS_H
+#define CELEB_CLI_COMMANDS_H
+
+int cmd_faces(int argc, char **argv);
+
+#endif

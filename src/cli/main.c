@@ -1,0 +1,35 @@
+/* main.c - the `celeb` command: dispatches to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: celeb COMMAND [OPTIONS] ...\n"
+            "\n"
+            "Finds and names the people in images, GIFs and videos.\n"
+            "\n"
+            "commands:\n"
+            "  faces FILE...   every face of a frame: box, score, 68 landmarks, crop, 128-D descriptor (JSON)\n"
+            "  help            this text; `celeb COMMAND --help` for a command's options\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "faces"))
+        return cmd_faces(argc - 1, argv + 1);
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "celeb: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

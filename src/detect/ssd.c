@@ -1,0 +1,303 @@
+/* ssd.c - SSD MobileNetV1 face detector (face-api ssdMobilenetv1), see detect.h. */
+#include "detect.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../align/input.h"
+#include "../nn/weights.h"
+#include "elementwise.h"
+#include "nms.h"
+
+#define BN_EPS 0.0010000000474974513f
+#define SSD_IOU 0.5
+
+/* Output channels of MobilenetV1 Conv2d_1..13 (depthwise keeps the input's). */
+static const int mobilenet_cout[13] = {64, 128, 128, 256, 256, 512, 512,
+                                       512, 512, 512, 512, 1024, 1024};
+static int mobilenet_stride(int i) { return i == 2 || i == 4 || i == 6 || i == 12 ? 2 : 1; }
+
+/* Prediction/Conv2d_0..7: kernel and output channels (stride 2 for the 3x3 ones). */
+static const int extra_k[8] = {1, 3, 1, 3, 1, 3, 1, 3};
+static const int extra_cout[8] = {256, 512, 128, 256, 128, 256, 64, 128};
+
+/* BoxPredictor_0..5: input channels and anchors per cell. */
+static const int pred_cin[6] = {512, 1024, 512, 256, 256, 128};
+static const int pred_anchors[6] = {3, 6, 6, 6, 6, 6};
+
+/* JS Math.round: halves round up. */
+static int js_round(double v) { return (int)floor(v + 0.5); }
+
+// ----------------------------------------------------------------------------
+// Loading
+
+/* pointwiseConvLayer.ts: conv2d 'same' + convolution_bn_offset, clip [0,6]. */
+static int load_pointwise(nn_conv_layer *l, const nn_weights *w, const char *prefix, int k, int cin,
+                          int cout, int stride, celeb_error *err)
+{
+    char name[128];
+    const int fshape[4] = {k, k, cin, cout}, vshape[1] = {cout};
+    snprintf(name, sizeof name, "%s/weights", prefix);
+    const float *filters = nn_weights_get(w, name, 4, fshape, err);
+    snprintf(name, sizeof name, "%s/convolution_bn_offset", prefix);
+    const float *offset = filters ? nn_weights_get(w, name, 1, vshape, err) : NULL;
+    if (!filters || !offset)
+        return CELEB_EMODEL;
+    return nn_conv_init(l, k, k, cin, cout, stride, NN_SAME, 0, filters, offset, NULL, NULL,
+                        NN_RELU6, err);
+}
+
+/* mobileNetV1.ts depthwiseConvLayer: depthwise 3x3 'same', batchNorm, clip
+ * [0,6]. The BatchNorm (x - mean) * gamma/sqrt(var+eps) + beta is folded
+ * into the filter (scale) and a bias (shift). */
+static int load_depthwise(nn_conv_layer *l, const nn_weights *w, const char *prefix, int c,
+                          int stride, celeb_error *err)
+{
+    char name[128];
+    const int fshape[4] = {3, 3, c, 1}, vshape[1] = {c};
+    static const char *bn[4] = {"gamma", "beta", "moving_mean", "moving_variance"};
+    const float *p[4];
+    snprintf(name, sizeof name, "%s/depthwise_weights", prefix);
+    const float *filters = nn_weights_get(w, name, 4, fshape, err);
+    if (!filters)
+        return CELEB_EMODEL;
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "%s/BatchNorm/%s", prefix, bn[i]);
+        if (!(p[i] = nn_weights_get(w, name, 1, vshape, err)))
+            return CELEB_EMODEL;
+    }
+    float *scale = malloc(2 * (size_t)c * sizeof *scale);
+    if (!scale)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory loading SSD");
+    float *shift = scale + c;
+    for (int i = 0; i < c; i++) {
+        scale[i] = p[0][i] / sqrtf(p[3][i] + BN_EPS);
+        shift[i] = p[1][i] - p[2][i] * scale[i];
+    }
+    int rc = nn_conv_init(l, 3, 3, c, c, stride, NN_SAME, 1, filters, NULL, scale, shift,
+                          NN_RELU6, err);
+    free(scale);
+    return rc;
+}
+
+/* boxPredictionLayer.ts: two 1x1 convs + bias on the same map, merged here
+ * into one conv whose channels are [box encodings 4A | class logits 3A]. */
+static int load_predictor(nn_conv_layer *l, const nn_weights *w, int i, celeb_error *err)
+{
+    int cin = pred_cin[i], a = pred_anchors[i], nb = 4 * a, nc = 3 * a, cout = nb + nc;
+    char name[128];
+    const int bshape[4] = {1, 1, cin, nb}, bvec[1] = {nb};
+    const int cshape[4] = {1, 1, cin, nc}, cvec[1] = {nc};
+    snprintf(name, sizeof name, "Prediction/BoxPredictor_%d/BoxEncodingPredictor/weights", i);
+    const float *bw = nn_weights_get(w, name, 4, bshape, err);
+    snprintf(name, sizeof name, "Prediction/BoxPredictor_%d/BoxEncodingPredictor/biases", i);
+    const float *bb = bw ? nn_weights_get(w, name, 1, bvec, err) : NULL;
+    snprintf(name, sizeof name, "Prediction/BoxPredictor_%d/ClassPredictor/weights", i);
+    const float *cw = bb ? nn_weights_get(w, name, 4, cshape, err) : NULL;
+    snprintf(name, sizeof name, "Prediction/BoxPredictor_%d/ClassPredictor/biases", i);
+    const float *cb = cw ? nn_weights_get(w, name, 1, cvec, err) : NULL;
+    if (!cb)
+        return CELEB_EMODEL;
+    float *filter = malloc(((size_t)cin + 1) * cout * sizeof *filter);
+    if (!filter)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory loading SSD");
+    float *bias = filter + (size_t)cin * cout;
+    for (int k = 0; k < cin; k++) {
+        memcpy(filter + (size_t)k * cout, bw + (size_t)k * nb, (size_t)nb * sizeof *filter);
+        memcpy(filter + (size_t)k * cout + nb, cw + (size_t)k * nc, (size_t)nc * sizeof *filter);
+    }
+    memcpy(bias, bb, (size_t)nb * sizeof *bias);
+    memcpy(bias + nb, cb, (size_t)nc * sizeof *bias);
+    int rc = nn_conv_init(l, 1, 1, cin, cout, 1, NN_SAME, 0, filter, bias, NULL, NULL, NN_LINEAR,
+                          err);
+    free(filter);
+    return rc;
+}
+
+/* outputLayer.ts getCenterCoordinatesAndSizesLayer, in float32 as tfjs:
+ * Output/extra_dim rows are (ymin, xmin, ymax, xmax). */
+static int load_anchors(ssd_net *net, const nn_weights *w, celeb_error *err)
+{
+    const int shape[3] = {1, SSD_ANCHORS, 4};
+    const float *a = nn_weights_get(w, "Output/extra_dim", 3, shape, err);
+    if (!a)
+        return CELEB_EMODEL;
+    net->anchor = malloc(SSD_ANCHORS * sizeof *net->anchor);
+    if (!net->anchor)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory loading SSD");
+    for (int i = 0; i < SSD_ANCHORS; i++) {
+        const float *r = a + 4 * i;
+        float ha = r[2] - r[0], wa = r[3] - r[1];
+        net->anchor[i][0] = r[0] + ha / 2.0f;
+        net->anchor[i][1] = r[1] + wa / 2.0f;
+        net->anchor[i][2] = ha;
+        net->anchor[i][3] = wa;
+    }
+    return CELEB_OK;
+}
+
+int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)
+{
+    memset(net, 0, sizeof *net);
+    char path[1024], prefix[64];
+    snprintf(path, sizeof path, "%s/ssd_mobilenetv1_model-weights_manifest.json", model_dir);
+    nn_weights w;
+    int rc = nn_weights_load(&w, path, err);
+    if (rc < 0)
+        return rc;
+
+    rc = load_pointwise(&net->conv0, &w, "MobilenetV1/Conv2d_0_pointwise", 3, 3, 32, 2, err);
+    for (int i = 0, cin = 32; rc == 0 && i < 13; cin = mobilenet_cout[i], i++) {
+        snprintf(prefix, sizeof prefix, "MobilenetV1/Conv2d_%d_depthwise", i + 1);
+        rc = load_depthwise(&net->depthwise[i], &w, prefix, cin, mobilenet_stride(i + 1), err);
+        snprintf(prefix, sizeof prefix, "MobilenetV1/Conv2d_%d_pointwise", i + 1);
+        if (rc == 0)
+            rc = load_pointwise(&net->pointwise[i], &w, prefix, 1, cin, mobilenet_cout[i], 1, err);
+    }
+    for (int i = 0, cin = 1024; rc == 0 && i < 8; cin = extra_cout[i], i++) {
+        snprintf(prefix, sizeof prefix, "Prediction/Conv2d_%d_pointwise", i);
+        rc = load_pointwise(&net->extra[i], &w, prefix, extra_k[i], cin, extra_cout[i],
+                            extra_k[i] == 3 ? 2 : 1, err);
+    }
+    for (int i = 0; rc == 0 && i < 6; i++)
+        rc = load_predictor(&net->predictor[i], &w, i, err);
+    if (rc == 0)
+        rc = load_anchors(net, &w, err);
+    if (rc == 0) {
+        net->cand = malloc(SSD_ANCHORS * sizeof *net->cand);
+        net->keep = malloc(SSD_ANCHORS * sizeof *net->keep);
+        if (!net->cand || !net->keep)
+            rc = celeb_fail(err, CELEB_ENOMEM, "out of memory loading SSD");
+    }
+    if (rc == 0)
+        rc = nn_exec_init(&net->exec, ctx, err);
+    nn_weights_free(&w);
+    if (rc < 0)
+        ssd_free(net);
+    return rc;
+}
+
+void ssd_free(ssd_net *net)
+{
+    nn_conv_free(&net->conv0);
+    for (int i = 0; i < 13; i++) {
+        nn_conv_free(&net->depthwise[i]);
+        nn_conv_free(&net->pointwise[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        nn_conv_free(&net->extra[i]);
+    for (int i = 0; i < 6; i++)
+        nn_conv_free(&net->predictor[i]);
+    free(net->anchor);
+    free(net->cand);
+    free(net->keep);
+    net->anchor = NULL;
+    net->cand = NULL;
+    net->keep = NULL;
+    nn_exec_free(&net->exec);
+}
+
+// ----------------------------------------------------------------------------
+// Forward
+
+/* outputLayer.ts decodeBoxesLayer for one anchor, float32 as tfjs; enc is
+ * (ty, tx, th, tw). Writes (ymin, xmin, ymax, xmax), relative to the input. */
+static void decode_box(const float anchor[4], const float enc[4], float box[4])
+{
+    float cy = anchor[0], cx = anchor[1], ha = anchor[2], wa = anchor[3];
+    float half_h = expf(enc[2] / 5.0f) * ha / 2.0f;
+    float yc = enc[0] / 10.0f * ha + cy;
+    float half_w = expf(enc[3] / 5.0f) * wa / 2.0f;
+    float xc = enc[1] / 10.0f * wa + cx;
+    box[0] = yc - half_h;
+    box[1] = xc - half_w;
+    box[2] = yc + half_h;
+    box[3] = xc + half_w;
+}
+
+int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results, face_box *out,
+               int cap, int *n, celeb_error *err)
+{
+    *n = 0;
+    if (!img || !img->rgb || img->width <= 0 || img->height <= 0)
+        return celeb_fail(err, CELEB_EINVAL, "SSD: empty image");
+    if (!(min_score > 0 && min_score < 1))
+        return celeb_fail(err, CELEB_EINVAL, "SSD: min_score %g not in (0,1)", min_score);
+    if (max_results <= 0)
+        max_results = SSD_MAX_RESULTS;   /* face-api: maxResults || 100 */
+
+    nn_exec *x = &net->exec;
+    nn_exec_begin(x);
+
+    /* toBatchTensor(512, false): pad bottom/right, bilinear; then x/127.5 - 1. */
+    nn_tensor h = nn_tensor_new(x, 1, SSD_INPUT, SSD_INPUT, 3);
+    if (!x->status) {
+        static const input_norm raw = {{0.0f, 0.0f, 0.0f}, 1.0f, 0.0f};
+        input_from_region(img, (int_rect){0, 0, img->width, img->height}, SSD_INPUT, 0, &raw,
+                          h.data);
+        det_div_add(h.data, nn_numel(h), 127.5f, -1.0f);
+    }
+
+    /* mobileNetV1 */
+    nn_tensor feature[6];
+    h = nn_conv(x, &net->conv0, h);                   // 256x256x32
+    for (int i = 0; i < 13; i++) {
+        h = nn_conv(x, &net->depthwise[i], h);
+        h = nn_conv(x, &net->pointwise[i], h);
+        if (i + 1 == 11)
+            feature[0] = h;                           // conv11: 32x32x512
+    }
+    feature[1] = h;                                   // 16x16x1024
+
+    /* predictionLayer: extra layers, features after each stride-2 one */
+    for (int i = 0; i < 8; i++) {
+        h = nn_conv(x, &net->extra[i], h);
+        if (i % 2)
+            feature[2 + i / 2] = h;                   // 8x8x512, 4x4x256, 2x2x256, 1x1x128
+    }
+    nn_tensor pred[6];
+    for (int i = 0; i < 6; i++)
+        pred[i] = nn_conv(x, &net->predictor[i], feature[i]);   // cells x 7A
+    if (x->status)
+        return celeb_fail(err, x->status, "SSD: %s", x->err.message);
+
+    /* outputLayer + nonMaxSuppression: score = sigmoid(class 1 logit) in
+     * float32; only anchors with score > min_score are decoded. Anchors are
+     * numbered predictor by predictor, cell by cell, anchor innermost. */
+    det_cand *cand = net->cand;
+    int ncand = 0, anchor = 0;
+    for (int i = 0; i < 6; i++) {
+        int a = pred_anchors[i], cells = pred[i].h * pred[i].w, stride = 7 * a;
+        for (int c = 0; c < cells; c++) {
+            const float *p = pred[i].data + (size_t)c * stride;
+            for (int k = 0; k < a; k++, anchor++) {
+                float score = 1.0f / (1.0f + expf(-p[4 * a + 3 * k + 1]));
+                if (!((double)score > min_score) || anchor >= SSD_ANCHORS)
+                    continue;
+                float b[4];
+                decode_box(net->anchor[anchor], p + 4 * k, b);
+                cand[ncand++] = (det_cand){{b[1], b[0], b[3], b[2]}, score, anchor};
+            }
+        }
+    }
+    if (anchor != SSD_ANCHORS)
+        return celeb_fail(err, CELEB_EINTERNAL, "SSD: %d anchors, expected %d", anchor, SSD_ANCHORS);
+    nms_sort(cand, ncand, 0);
+    int kept = nms_greedy(cand, ncand, SSD_IOU, max_results, net->keep);
+
+    /* locateFaces: clamp to [0,1], undo the padding, scale to the image. */
+    int W = img->width, H = img->height, side = W > H ? W : H;
+    double scale = (double)SSD_INPUT / side;
+    double pad_x = (double)SSD_INPUT / js_round(W * scale);
+    double pad_y = (double)SSD_INPUT / js_round(H * scale);
+    for (int i = 0; i < kept && i < cap; i++) {
+        const det_cand *c = &cand[net->keep[i]];
+        double top = fmax(0.0, c->box.y0) * pad_y, bottom = fmin(1.0, c->box.y1) * pad_y;
+        double left = fmax(0.0, c->box.x0) * pad_x, right = fmin(1.0, c->box.x1) * pad_x;
+        out[i] = (face_box){left * W, top * H, (right - left) * W, (bottom - top) * H, c->score};
+        *n = i + 1;
+    }
+    return CELEB_OK;
+}

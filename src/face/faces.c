@@ -1,0 +1,177 @@
+/* faces.c - the face engine, see faces.h. */
+#include "faces.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CELEB_MODEL_DIR
+#define CELEB_MODEL_DIR "models"
+#endif
+
+/* Most faces one image may yield; SSD itself stops at 100. */
+#define MAX_FACES 1000
+
+const char *face_default_model_dir(void)
+{
+    const char *env = getenv("CELEB_MODELS");
+    return env && *env ? env : CELEB_MODEL_DIR;
+}
+
+int face_engine_open(face_engine *e, const face_engine_options *opt, celeb_error *err)
+{
+    memset(e, 0, sizeof *e);
+    if (opt)
+        e->opt = *opt;
+    if (!e->opt.model_dir)
+        e->opt.model_dir = face_default_model_dir();
+    if (e->opt.min_score <= 0)
+        e->opt.min_score = 0.5f;
+    if (e->opt.tiny_size <= 0)
+        e->opt.tiny_size = 416;
+    if (e->opt.tiny_size % 32 != 0)
+        return celeb_fail(err, CELEB_EINVAL, "tiny detector size %d is not a multiple of 32",
+                          e->opt.tiny_size);
+    int rc = nn_ctx_init(&e->ctx, e->opt.threads, err);
+    if (rc == 0)
+        rc = e->opt.detector == FACE_DETECTOR_TINY
+                 ? tiny_load(&e->tiny, &e->ctx, e->opt.model_dir, e->opt.tiny_size, err)
+                 : ssd_load(&e->ssd, &e->ctx, e->opt.model_dir, err);
+    if (rc == 0)
+        rc = lm_load(&e->lm, &e->ctx, e->opt.model_dir, err);
+    if (rc == 0)
+        rc = recog_load(&e->recog, &e->ctx, e->opt.model_dir, err);
+    if (rc < 0) {
+        /* Free only what was loaded: the structs were zeroed, and every
+         * *_free accepts a zeroed struct. */
+        face_engine_close(e);
+    }
+    return rc;
+}
+
+void face_engine_close(face_engine *e)
+{
+    if (e->opt.detector == FACE_DETECTOR_TINY)
+        tiny_free(&e->tiny);
+    else
+        ssd_free(&e->ssd);
+    lm_free(&e->lm);
+    recog_free(&e->recog);
+    nn_ctx_free(&e->ctx);
+    free(e->batch);
+    e->batch = NULL;
+}
+
+static int reserve_batch(face_engine *e, int n, celeb_error *err)
+{
+    if (n <= e->batch_cap)
+        return CELEB_OK;
+    float *b = realloc(e->batch, (size_t)n * RECOG_INPUT * RECOG_INPUT * 3 * sizeof *b);
+    if (!b)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory for %d faces", n);
+    e->batch = b;
+    e->batch_cap = n;
+    return CELEB_OK;
+}
+
+int face_engine_describe(face_engine *e, const image *img, face *faces, int n, celeb_error *err)
+{
+    if (n <= 0)
+        return CELEB_OK;
+    int rc = reserve_batch(e, n, err);
+    if (rc < 0)
+        return rc;
+
+    // landmarks: one batch of detection-box crops (112, centred padding)
+    static const input_norm lm_norm = {{122.782f, 117.001f, 104.298f}, 1.0f / 255.0f, 0.0f};
+    int_rect *crops = malloc((size_t)n * sizeof *crops);
+    float *lm_out = malloc((size_t)n * 2 * LM_POINTS * sizeof *lm_out);
+    if (!crops || !lm_out) {
+        free(crops);
+        free(lm_out);
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory for %d faces", n);
+    }
+    const size_t lm_size = (size_t)LM_INPUT * LM_INPUT * 3;
+    for (int i = 0; i < n; i++) {
+        face_box b = faces[i].box;
+        crops[i] = box_clip(b.x, b.y, b.w, b.h, img->width, img->height);
+        if (crops[i].w > 0 && crops[i].h > 0)
+            input_from_region(img, crops[i], LM_INPUT, 1, &lm_norm, e->batch + i * lm_size);
+        else
+            memset(e->batch + i * lm_size, 0, lm_size * sizeof(float));
+    }
+    rc = lm_forward(&e->lm, e->batch, n, lm_out, err);
+
+    // recognition crops (dlib alignment rect) and one descriptor batch
+    static const input_norm rec_norm = {{122.782f, 117.001f, 104.298f}, 1.0f / 255.0f, 0.0f};
+    const size_t rec_size = (size_t)RECOG_INPUT * RECOG_INPUT * 3;
+    int *empty = calloc((size_t)n, sizeof *empty);
+    if (rc == 0 && !empty)
+        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        face *f = &faces[i];
+        if (crops[i].w <= 0 || crops[i].h <= 0) {
+            memset(f->landmarks, 0, sizeof f->landmarks);
+            f->align_rect = (int_rect){0, 0, 0, 0};
+            empty[i] = 1;
+            continue;
+        }
+        landmarks_to_image(lm_out + i * 2 * LM_POINTS, crops[i].w, crops[i].h, f->box.x, f->box.y,
+                           f->landmarks);
+        f->align_rect = align_rect_dlib(f->landmarks, crops[i].w, crops[i].h);
+        int_rect a = box_clip(f->align_rect.x, f->align_rect.y, f->align_rect.w, f->align_rect.h,
+                              img->width, img->height);
+        if (a.w <= 0 || a.h <= 0) {
+            empty[i] = 1;   /* face-api: a zero-size crop gives a zero descriptor */
+            memset(e->batch + i * rec_size, 0, rec_size * sizeof(float));
+        } else {
+            input_from_region(img, a, RECOG_INPUT, 1, &rec_norm, e->batch + i * rec_size);
+        }
+    }
+    float *desc = rc == 0 ? malloc((size_t)n * RECOG_DIM * sizeof *desc) : NULL;
+    if (rc == 0 && !desc)
+        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = recog_forward(&e->recog, e->batch, n, desc, err);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (empty[i])
+            memset(faces[i].descriptor, 0, sizeof faces[i].descriptor);
+        else
+            memcpy(faces[i].descriptor, desc + i * RECOG_DIM, sizeof faces[i].descriptor);
+    }
+    free(desc);
+    free(empty);
+    free(crops);
+    free(lm_out);
+    return rc;
+}
+
+int face_engine_run(face_engine *e, const image *img, face **faces, int *n, celeb_error *err)
+{
+    *faces = NULL;
+    *n = 0;
+    face_box *boxes = malloc(MAX_FACES * sizeof *boxes);
+    if (!boxes)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    int found = 0;
+    int rc = e->opt.detector == FACE_DETECTOR_TINY
+                 ? tiny_detect(&e->tiny, img, e->opt.min_score, boxes, MAX_FACES, &found, err)
+                 : ssd_detect(&e->ssd, img, e->opt.min_score, 100, boxes, MAX_FACES, &found, err);
+    face *out = NULL;
+    if (rc == 0 && found > 0) {
+        out = calloc((size_t)found, sizeof *out);
+        if (!out)
+            rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+        for (int i = 0; rc == 0 && i < found; i++)
+            out[i].box = boxes[i];
+        if (rc == 0)
+            rc = face_engine_describe(e, img, out, found, err);
+    }
+    free(boxes);
+    if (rc < 0) {
+        free(out);
+        return rc;
+    }
+    *faces = out;
+    *n = found;
+    return CELEB_OK;
+}

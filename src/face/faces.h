@@ -1,0 +1,61 @@
+/* faces.h - the face engine: every face in an image with its box, 68
+ * landmarks, recognition crop and 128-D descriptor.
+ *
+ * detect -> landmark -> align -> embed, batched over the faces of an image:
+ * one landmark pass and one recognition pass per image, whatever the number
+ * of faces. This reproduces face-api's
+ * detectAllFaces().withFaceLandmarks().withFaceDescriptors(). */
+#ifndef CELEB_FACE_FACES_H
+#define CELEB_FACE_FACES_H
+
+#include "../align/align.h"
+#include "../detect/detect.h"
+#include "../embed/recognition.h"
+#include "../landmark/landmark68.h"
+
+typedef enum face_detector { FACE_DETECTOR_SSD = 0, FACE_DETECTOR_TINY = 1 } face_detector;
+
+typedef struct face {
+    face_box box;                     /* detection box (source pixels) and score */
+    double landmarks[LM_POINTS][2];   /* source pixels, iBUG 68 order */
+    int_rect align_rect;              /* the crop fed to the recognition net */
+    float descriptor[RECOG_DIM];      /* not L2-normalised; same person if distance < 0.6 */
+} face;
+
+typedef struct face_engine_options {
+    const char *model_dir;   /* folder with the face-api weights; NULL = face_default_model_dir() */
+    int threads;             /* <= 0: one per core */
+    face_detector detector;  /* SSD (default) or tiny */
+    float min_score;         /* detection threshold; 0 = the detector's default (0.5) */
+    int tiny_size;           /* tiny detector input, multiple of 32; 0 = 416 */
+} face_engine_options;
+
+typedef struct face_engine {
+    face_engine_options opt;
+    nn_ctx ctx;
+    ssd_net ssd;
+    tiny_net tiny;
+    lm_net lm;
+    recog_net recog;
+    float *batch;            /* input buffer for landmark / recognition batches */
+    int batch_cap;           /* faces it holds */
+} face_engine;
+
+/* The model folder used when none is given: $CELEB_MODELS, else the build's models/. */
+const char *face_default_model_dir(void);
+
+/* Loads the detector chosen in opt, the landmark and the recognition nets.
+ * Returns 0 or an error (missing/corrupt weights: CELEB_EMODEL). */
+int face_engine_open(face_engine *e, const face_engine_options *opt, celeb_error *err);
+void face_engine_close(face_engine *e);
+
+/* Finds every face in img. On success *faces is a malloc'd array of *n faces
+ * in detector order (descending score), owned by the caller (free()); it is
+ * NULL when *n == 0. */
+int face_engine_run(face_engine *e, const image *img, face **faces, int *n, celeb_error *err);
+
+/* The landmark + crop + descriptor stages alone, for faces whose box is
+ * already set (e.g. from another frame's detection). */
+int face_engine_describe(face_engine *e, const image *img, face *faces, int n, celeb_error *err);
+
+#endif
