@@ -139,7 +139,7 @@ static int process(face_engine *e, const faces_args *a, const char *path, cJSON 
         cJSON_AddStringToObject(eo, "code", celeb_error_name(rc));
         cJSON_AddStringToObject(eo, "message", err.message);
         cJSON_AddItemToObject(doc, "error", eo);
-        fprintf(stderr, "celeb faces: %s: %s\n", path, err.message);
+        fprintf(stderr, "celeb faces: %s\n", err.message);
     }
     return rc;
 }

@@ -165,8 +165,8 @@ static void idct_pass(int32_t *p, int s, int row)
     v3 = p[6 * s];
     v4 = js_sar((int64_t)DCT_SQRT1D2 * ((int64_t)p[1 * s] - p[7 * s]) + rnd, sh);
     v7 = js_sar((int64_t)DCT_SQRT1D2 * ((int64_t)p[1 * s] + p[7 * s]) + rnd, sh);
-    v5 = row ? js_i32((int64_t)p[3 * s] << 4) : p[3 * s];
-    v6 = row ? js_i32((int64_t)p[5 * s] << 4) : p[5 * s];
+    v5 = row ? js_i32((int64_t)p[3 * s] * 16) : p[3 * s];   /* JS `<< 4` */
+    v6 = row ? js_i32((int64_t)p[5 * s] * 16) : p[5 * s];
     // stage 3
     t = js_sar(v0 - v1 + 1, 1);
     v0 = js_sar(v0 + v1 + 1, 1);
