@@ -8,15 +8,15 @@ OUT := build/$(BUILD)
 PKGS := libavformat libavcodec libswscale libavutil libwebpdemux libwebp libcjson libexif libjpeg
 CC ?= cc
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -g \
-                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lXNNPACK -lpthreadpool -lm -lpthread
+                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lm -lpthread
 
 ifeq ($(BUILD),asan)
   CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-  LDFLAGS := -fsanitize=address,undefined
+  LDFLAGS := -fopenmp -fsanitize=address,undefined
 else
   CFLAGS := $(CFLAGS_COMMON) -O2
-  LDFLAGS :=
+  LDFLAGS := -fopenmp
 endif
 
 LIB_SRC := $(filter-out src/cli/%,$(wildcard src/*/*.c))
@@ -51,7 +51,7 @@ $(OUT)/tests/%: tests/%.c $(OUT)/libceleb.a
 
 $(OUT)/bench/%: bench/%.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -ldnnl
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -lXNNPACK -lpthreadpool
 
 tests: $(OUT)/celeb $(TEST_BIN)
 benches: $(OUT)/celeb $(BENCH_BIN)

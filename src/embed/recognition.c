@@ -67,9 +67,13 @@ int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_e
         snprintf(prefix, sizeof prefix, "%s/conv1", block_spec[i].name);
         rc = load_conv(&b->conv1, &w, prefix, 3, b->cin, b->cout, b->down ? 2 : 1,
                        b->down ? NN_VALID : NN_SAME, NN_RELU, err);
+        /* conv2 of a plain block is fused with the shortcut: relu(conv2(.) + x). */
         snprintf(prefix, sizeof prefix, "%s/conv2", block_spec[i].name);
         if (rc == 0)
-            rc = load_conv(&b->conv2, &w, prefix, 3, b->cout, b->cout, 1, NN_SAME, NN_LINEAR, err);
+            rc = load_conv(&b->conv2, &w, prefix, 3, b->cout, b->cout, 1, NN_SAME,
+                           b->down ? NN_LINEAR : NN_RELU, err);
+        if (rc == 0 && !b->down)
+            nn_conv_set_sum(&b->conv2);
     }
     static const int pool_ch[4] = {32, 64, 128, 256};
     for (int i = 0; rc == 0 && i < 4; i++)
@@ -128,13 +132,13 @@ static nn_tensor shortcut_add_relu(nn_exec *x, nn_tensor pooled, nn_tensor out)
     return sum;
 }
 
-static nn_tensor residual(recog_net *net, const recog_block *b, nn_tensor in)
+static nn_tensor residual(recog_net *net, recog_block *b, nn_tensor in)
 {
     nn_exec *x = &net->exec;
     nn_tensor out = nn_conv(x, &b->conv1, in);
-    out = nn_conv(x, &b->conv2, out);
     if (!b->down)
-        return nn_add(x, out, in, NN_RELU);
+        return nn_conv_add(x, &b->conv2, out, in);   // relu(conv2(out) + in), in place in `in`
+    out = nn_conv(x, &b->conv2, out);
     nn_tensor pooled = nn_pool(x, &net->shortcut_pool[pool_index(b->cin)], in);
     return shortcut_add_relu(x, pooled, out);
 }

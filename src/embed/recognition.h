@@ -15,7 +15,7 @@ extern const float recog_mean_rgb[3];
 
 typedef struct recog_block {
     nn_conv_layer conv1;   /* 3x3, ReLU; stride 2 valid when `down`, else stride 1 same */
-    nn_conv_layer conv2;   /* 3x3 stride 1 same, no activation */
+    nn_conv_layer conv2;   /* 3x3 stride 1 same; plain blocks: + shortcut then ReLU, fused */
     int down;              /* shortcut = avgpool 2x2 + zero channels, see residual_down */
     int cin, cout;
 } recog_block;

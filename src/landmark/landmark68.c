@@ -107,14 +107,14 @@ void lm_free(lm_net *net)
 // ----------------------------------------------------------------------------
 // Forward
 
-static nn_tensor sepconv(nn_exec *x, const lm_sepconv *l, nn_tensor in)
+static nn_tensor sepconv(nn_exec *x, lm_sepconv *l, nn_tensor in)
 {
     return nn_conv(x, &l->pointwise, nn_conv(x, &l->depthwise, in));
 }
 
 /* denseBlock4 (faceFeatureExtractor/denseBlock.ts): four convs, each fed the
  * ReLU of the sum of all earlier outputs. */
-static nn_tensor dense_block(nn_exec *x, const lm_dense_block *b, nn_tensor in)
+static nn_tensor dense_block(nn_exec *x, lm_dense_block *b, nn_tensor in)
 {
     nn_tensor out1 = b->first ? nn_conv(x, &b->conv0_full, in) : sepconv(x, &b->conv0, in);
     nn_tensor out2 = sepconv(x, &b->conv1, out1);

@@ -1,52 +1,92 @@
-/* nn.c - the neural-net runtime on XNNPACK operators, see nn.h. */
+/* nn.c - the neural-net runtime on oneDNN primitives, see nn.h. */
 #include "nn.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <pthreadpool.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xnnpack.h>
 
 #define ARENA_ALIGN 64
-
-static const float act_min[3] = {-INFINITY, 0.0f, 0.0f};
-static const float act_max[3] = {INFINITY, INFINITY, 6.0f};
 
 // ----------------------------------------------------------------------------
 // Context
 
-/* xnn_initialize is idempotent and thread-safe after the first call; we call
- * it once through pthread_once so concurrent nn_ctx_init calls are safe. */
-static pthread_once_t xnn_once = PTHREAD_ONCE_INIT;
-static enum xnn_status xnn_init_status;
-static void xnn_init_once(void) { xnn_init_status = xnn_initialize(NULL); }
-
 int nn_ctx_init(nn_ctx *ctx, int threads, celeb_error *err)
 {
     memset(ctx, 0, sizeof *ctx);
-    pthread_once(&xnn_once, xnn_init_once);
-    if (xnn_init_status != xnn_status_success)
-        return celeb_fail(err, CELEB_EINTERNAL, "XNNPACK does not support this CPU");
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
     ctx->threads = threads;
-    if (threads > 1) {
-        ctx->pool = pthreadpool_create((size_t)threads);
-        if (!ctx->pool)
-            return celeb_fail(err, CELEB_EINTERNAL, "cannot create a pool of %d threads", threads);
+    if (dnnl_engine_create(&ctx->engine, dnnl_cpu, 0) != dnnl_success ||
+        dnnl_stream_create(&ctx->stream, ctx->engine, dnnl_stream_default_flags) != dnnl_success) {
+        nn_ctx_free(ctx);
+        return celeb_fail(err, CELEB_EINTERNAL, "oneDNN: cannot create a CPU engine");
     }
     return CELEB_OK;
 }
 
 void nn_ctx_free(nn_ctx *ctx)
 {
-    if (ctx->pool)
-        pthreadpool_destroy(ctx->pool);
-    ctx->pool = NULL;
+    if (ctx->stream)
+        dnnl_stream_destroy(ctx->stream);
+    if (ctx->engine)
+        dnnl_engine_destroy(ctx->engine);
+    ctx->stream = NULL;
+    ctx->engine = NULL;
+}
+
+// ----------------------------------------------------------------------------
+// Primitive cache
+
+static void prim_release(nn_prim *p)
+{
+    if (p->prim)
+        dnnl_primitive_destroy(p->prim);
+    dnnl_memory_t *mems[5] = {&p->src, &p->src1, &p->dst, &p->weights, &p->bias};
+    for (int i = 0; i < 5; i++)
+        if (*mems[i])
+            dnnl_memory_destroy(*mems[i]);
+    memset(p, 0, sizeof *p);
+}
+
+static void cache_free(nn_prim_cache *c)
+{
+    for (int i = 0; i < c->count; i++)
+        prim_release(&c->item[i]);
+    c->count = c->next = 0;
+}
+
+static nn_prim *cache_find(nn_prim_cache *c, int n, int h, int w, int key)
+{
+    for (int i = 0; i < c->count; i++) {
+        nn_prim *p = &c->item[i];
+        if (p->n == n && p->h == h && p->w == w && p->key == key)
+            return p;
+    }
+    return NULL;
+}
+
+/* A free slot for a new shape (evicting the oldest when full). */
+static nn_prim *cache_slot(nn_prim_cache *c)
+{
+    nn_prim *p;
+    if (c->count < NN_PRIM_CACHE) {
+        p = &c->item[c->count++];
+    } else {
+        p = &c->item[c->next];
+        c->next = (c->next + 1) % NN_PRIM_CACHE;
+        prim_release(p);
+    }
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+static int set_handle(dnnl_memory_t m, void *ptr)
+{
+    return dnnl_memory_set_data_handle(m, ptr) == dnnl_success ? 0 : -1;
 }
 
 // ----------------------------------------------------------------------------
@@ -65,20 +105,13 @@ int nn_exec_init(nn_exec *x, const nn_ctx *ctx, celeb_error *err)
 {
     memset(x, 0, sizeof *x);
     x->ctx = ctx;
-    for (int a = 0; a < 3; a++) {
-        if (xnn_create_add_nd_f32(act_min[a], act_max[a], 0, &x->add_op[a]) != xnn_status_success) {
-            nn_exec_free(x);
-            return celeb_fail(err, CELEB_EINTERNAL, "cannot create an add operator");
-        }
-    }
     return CELEB_OK;
 }
 
 void nn_exec_free(nn_exec *x)
 {
     for (int a = 0; a < 3; a++)
-        if (x->add_op[a])
-            xnn_delete_operator(x->add_op[a]);
+        cache_free(&x->add[a]);
     for (int i = 0; i < x->arena.nextra; i++)
         free(x->arena.extra[i]);
     free(x->arena.extra);
@@ -105,13 +138,14 @@ void nn_exec_begin(nn_exec *x)
     x->status = 0;
     x->err.code = 0;
     x->err.message[0] = 0;
+    /* OpenMP's thread count is per calling thread: this pass's primitives use ctx->threads. */
+    omp_set_num_threads(x->ctx->threads);
 }
 
 static float *arena_alloc(nn_exec *x, size_t bytes)
 {
     nn_arena *a = &x->arena;
-    /* XNNPACK kernels may read a few bytes past a tensor's end (XNN_EXTRA_BYTES). */
-    bytes = (bytes + 64 + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+    bytes = (bytes + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
     if (a->base && a->used + bytes <= a->size) {
         float *p = (float *)(a->base + a->used);
         a->used += bytes;
@@ -148,6 +182,68 @@ static int out_dim(int in, int k, int stride, nn_pad pad)
     return pad == NN_SAME ? (in + stride - 1) / stride : (in - k) / stride + 1;
 }
 
+/* TensorFlow SAME padding of one axis: total split with the extra at the end. */
+static void same_pad(int in, int k, int stride, nn_pad pad, dnnl_dim_t *before, dnnl_dim_t *after)
+{
+    int total = 0;
+    if (pad == NN_SAME) {
+        total = (out_dim(in, k, stride, pad) - 1) * stride + k - in;
+        if (total < 0)
+            total = 0;
+    }
+    *before = total / 2;
+    *after = total - total / 2;
+}
+
+static void nhwc_md(dnnl_memory_desc_t *md, int n, int h, int w, int c)
+{
+    dnnl_dims_t d = {n, c, h, w};
+    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nhwc);
+}
+
+/* Post-ops: optional sum (residual), then the activation. */
+static dnnl_primitive_attr_t make_attr(int sum, nn_act act)
+{
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success)
+        return NULL;
+    if (dnnl_post_ops_create(&po) == dnnl_success) {
+        if (sum)
+            dnnl_post_ops_append_sum(po, 1.0f);
+        if (act == NN_RELU)
+            dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+        else if (act == NN_RELU6)
+            dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f);
+        dnnl_primitive_attr_set_post_ops(attr, po);
+        dnnl_post_ops_destroy(po);
+    }
+    return attr;
+}
+
+/* Creates pd's primitive and memory objects for SRC/DST (+SRC_1) into p. */
+static int make_prim(const nn_ctx *ctx, dnnl_primitive_desc_t pd, nn_prim *p, int has_src1)
+{
+    if (dnnl_primitive_create(&p->prim, pd) != dnnl_success)
+        return -1;
+    const dnnl_memory_desc_t *src = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *dst = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    if (dnnl_memory_create(&p->src, src, ctx->engine, DNNL_MEMORY_NONE) != dnnl_success ||
+        dnnl_memory_create(&p->dst, dst, ctx->engine, DNNL_MEMORY_NONE) != dnnl_success)
+        return -1;
+    if (has_src1) {
+        const dnnl_memory_desc_t *s1 = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 1);
+        if (dnnl_memory_create(&p->src1, s1, ctx->engine, DNNL_MEMORY_NONE) != dnnl_success)
+            return -1;
+    }
+    return 0;
+}
+
+static int execute(const nn_ctx *ctx, nn_prim *p, int nargs, dnnl_exec_arg_t *args)
+{
+    return dnnl_primitive_execute(p->prim, ctx->stream, nargs, args) == dnnl_success ? 0 : -1;
+}
+
 // ----------------------------------------------------------------------------
 // Convolution
 
@@ -156,111 +252,183 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
                  const float *shift, nn_act act, celeb_error *err)
 {
     memset(l, 0, sizeof *l);
-    *l = (nn_conv_layer){NULL, kh, kw, stride, cin, cout, depthwise, pad};
-    size_t taps = (size_t)kh * kw;
-    float *k = malloc(taps * cin * (depthwise ? 1 : cout) * sizeof *k);
-    float *b = calloc((size_t)cout, sizeof *b);
-    if (!k || !b) {
-        free(k);
-        free(b);
+    l->kh = kh;
+    l->kw = kw;
+    l->stride = stride;
+    l->cin = cin;
+    l->cout = cout;
+    l->depthwise = depthwise;
+    l->pad = pad;
+    l->act = act;
+    size_t count = (size_t)kh * kw * cin * (depthwise ? 1 : cout);
+    l->weights = malloc(count * sizeof *l->weights);
+    l->bias = malloc((size_t)cout * sizeof *l->bias);
+    if (!l->weights || !l->bias) {
+        nn_conv_free(l);
         return celeb_fail(err, CELEB_ENOMEM, "out of memory building a conv layer");
     }
-    /* XNNPACK wants OHWI (or [kh][kw][C] for depthwise, which is tfjs's own). */
-    for (size_t t = 0; t < taps; t++)
-        for (int i = 0; i < cin; i++)
-            for (int o = 0; o < (depthwise ? 1 : cout); o++) {
-                int oc = depthwise ? i : o;
-                float v = filter[(t * cin + i) * (depthwise ? 1 : cout) + o];
-                if (scale)
-                    v *= scale[oc];
-                if (depthwise)
-                    k[t * cin + i] = v;
-                else
-                    k[((size_t)o * taps + t) * cin + i] = v;
-            }
+    /* The tfjs layout (HWIO, or HW-C-1 for depthwise) is kept; the scale is folded. */
+    for (size_t i = 0; i < count; i++)
+        l->weights[i] = scale ? filter[i] * scale[i % cout] : filter[i];
     for (int o = 0; o < cout; o++) {
         float v = bias ? bias[o] : 0.0f;
-        b[o] = scale ? v * scale[o] + shift[o] : v;
+        l->bias[o] = scale ? v * scale[o] + shift[o] : v;
     }
-    uint32_t flags = (pad == NN_SAME ? XNN_FLAG_TENSORFLOW_SAME_PADDING : 0) |
-                     (depthwise ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0);
-    enum xnn_status s = xnn_create_convolution2d_nhwc_f32(
-        0, 0, 0, 0, (uint32_t)kh, (uint32_t)kw, (uint32_t)stride, (uint32_t)stride, 1, 1,
-        depthwise ? (uint32_t)cin : 1, depthwise ? 1 : (size_t)cin,
-        depthwise ? 1 : (size_t)cout, (size_t)cin, (size_t)cout, k, b, act_min[act],
-        act_max[act], flags, &l->op);
-    free(k);
-    free(b);
-    if (s != xnn_status_success)
-        return celeb_fail(err, CELEB_EINTERNAL, "XNNPACK refused a %dx%d conv %d->%d (status %d)",
-                          kh, kw, cin, cout, (int)s);
     return CELEB_OK;
 }
 
+void nn_conv_set_sum(nn_conv_layer *l) { l->sum = 1; }
+
 void nn_conv_free(nn_conv_layer *l)
 {
-    if (l->op)
-        xnn_delete_operator(l->op);
-    l->op = NULL;
+    cache_free(&l->cache);
+    free(l->weights);
+    free(l->bias);
+    l->weights = l->bias = NULL;
 }
 
-nn_tensor nn_conv(nn_exec *x, const nn_conv_layer *l, nn_tensor in)
+/* Builds the primitive for input n x h x w and reorders the weights for it. */
+static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
+{
+    nn_prim *p = cache_find(&l->cache, n, h, w, 0);
+    if (p)
+        return p;
+    const nn_ctx *ctx = x->ctx;
+    int oh = out_dim(h, l->kh, l->stride, l->pad), ow = out_dim(w, l->kw, l->stride, l->pad);
+    dnnl_memory_desc_t src, dst, wany, wplain, bmd;
+    nhwc_md(&src, n, h, w, l->cin);
+    nhwc_md(&dst, n, oh, ow, l->cout);
+    dnnl_dims_t bd = {l->cout};
+    dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_a);
+    if (l->depthwise) {
+        dnnl_dims_t wd = {l->cin, 1, 1, l->kh, l->kw};
+        dnnl_memory_desc_init_by_tag(&wany, 5, wd, dnnl_f32, dnnl_format_tag_any);
+        dnnl_memory_desc_init_by_tag(&wplain, 5, wd, dnnl_f32, dnnl_hwigo);
+    } else {
+        dnnl_dims_t wd = {l->cout, l->cin, l->kh, l->kw};
+        dnnl_memory_desc_init_by_tag(&wany, 4, wd, dnnl_f32, dnnl_format_tag_any);
+        dnnl_memory_desc_init_by_tag(&wplain, 4, wd, dnnl_f32, dnnl_hwio);
+    }
+    dnnl_dims_t strides = {l->stride, l->stride}, pl, pr;
+    same_pad(h, l->kh, l->stride, l->pad, &pl[0], &pr[0]);
+    same_pad(w, l->kw, l->stride, l->pad, &pl[1], &pr[1]);
+    dnnl_convolution_desc_t desc;
+    dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_memory_t plain = NULL;
+    dnnl_primitive_attr_t attr = make_attr(l->sum, l->act);
+    int ok = attr &&
+             dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
+                                                dnnl_convolution_direct, &src, &wany, &bmd, &dst,
+                                                strides, pl, pr) == dnnl_success &&
+             dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL) == dnnl_success;
+    p = ok ? cache_slot(&l->cache) : NULL;
+    if (p) {
+        p->n = n;
+        p->h = h;
+        p->w = w;
+        const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        dnnl_exec_arg_t args[2];
+        ok = make_prim(ctx, pd, p, 0) == 0 &&
+             dnnl_memory_create(&p->weights, wmd, ctx->engine, DNNL_MEMORY_ALLOCATE) == dnnl_success &&
+             dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success &&
+             dnnl_memory_create(&plain, &wplain, ctx->engine, l->weights) == dnnl_success &&
+             dnnl_reorder_primitive_desc_create(&rpd, &wplain, ctx->engine, wmd, ctx->engine, NULL) == dnnl_success &&
+             dnnl_primitive_create(&reorder, rpd) == dnnl_success;
+        if (ok) {
+            args[0] = (dnnl_exec_arg_t){DNNL_ARG_FROM, plain};
+            args[1] = (dnnl_exec_arg_t){DNNL_ARG_TO, p->weights};
+            ok = dnnl_primitive_execute(reorder, ctx->stream, 2, args) == dnnl_success;
+        }
+        if (!ok) {
+            prim_release(p);
+            l->cache.count--;   /* the slot was the last one taken */
+            p = NULL;
+        }
+    }
+    if (reorder)
+        dnnl_primitive_destroy(reorder);
+    if (rpd)
+        dnnl_primitive_desc_destroy(rpd);
+    if (plain)
+        dnnl_memory_destroy(plain);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    if (!p)
+        exec_fail(x, CELEB_EINTERNAL, "oneDNN refused a convolution");
+    return p;
+}
+
+static void conv_run(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor out)
+{
+    if (in.c != l->cin || out.h <= 0 || out.w <= 0) {
+        exec_fail(x, CELEB_EINTERNAL, "conv input shape mismatch");
+        return;
+    }
+    nn_prim *p = conv_prim(x, l, in.n, in.h, in.w);
+    if (!p)
+        return;
+    x->flops += 2.0 * nn_numel(out) * l->kh * l->kw * (l->depthwise ? 1 : l->cin);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, p->src},
+                               {DNNL_ARG_WEIGHTS, p->weights},
+                               {DNNL_ARG_BIAS, p->bias},
+                               {DNNL_ARG_DST, p->dst}};
+    if (set_handle(p->src, in.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 4, args))
+        exec_fail(x, CELEB_EINTERNAL, "conv failed");
+}
+
+nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in)
 {
     nn_tensor out = nn_tensor_new(x, in.n, out_dim(in.h, l->kh, l->stride, l->pad),
                                   out_dim(in.w, l->kw, l->stride, l->pad), l->cout);
     if (x->status)
         return out;
-    if (in.c != l->cin || out.h <= 0 || out.w <= 0) {
-        exec_fail(x, CELEB_EINTERNAL, "conv input shape mismatch");
+    if (l->sum) {
+        exec_fail(x, CELEB_EINTERNAL, "a residual conv needs nn_conv_add");
         return out;
     }
-    x->flops += 2.0 * nn_numel(out) * l->kh * l->kw * (l->depthwise ? 1 : l->cin);
-    if (xnn_setup_convolution2d_nhwc_f32(l->op, (size_t)in.n, (size_t)in.h, (size_t)in.w, in.data,
-                                         out.data, x->ctx->pool) != xnn_status_success ||
-        xnn_run_operator(l->op, x->ctx->pool) != xnn_status_success)
-        exec_fail(x, CELEB_EINTERNAL, "conv failed");
+    conv_run(x, l, in, out);
     return out;
 }
 
+nn_tensor nn_conv_add(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor acc)
+{
+    if (x->status)
+        return acc;
+    if (!l->sum || acc.n != in.n || acc.c != l->cout ||
+        acc.h != out_dim(in.h, l->kh, l->stride, l->pad) ||
+        acc.w != out_dim(in.w, l->kw, l->stride, l->pad)) {
+        exec_fail(x, CELEB_EINTERNAL, "residual conv shape mismatch");
+        return acc;
+    }
+    conv_run(x, l, in, acc);
+    return acc;
+}
+
 // ----------------------------------------------------------------------------
-// Fully connected
+// Fully connected: a 1x1 conv on a 1x1 map
 
 int nn_fc_init(nn_fc_layer *l, int cin, int cout, const float *weights, const float *bias,
                celeb_error *err)
 {
     l->cin = cin;
     l->cout = cout;
-    l->op = NULL;
-    if (xnn_create_fully_connected_nc_f32((size_t)cin, (size_t)cout, (size_t)cin, (size_t)cout,
-                                          weights, bias, -INFINITY, INFINITY,
-                                          XNN_FLAG_TRANSPOSE_WEIGHTS, &l->op) != xnn_status_success)
-        return celeb_fail(err, CELEB_EINTERNAL, "XNNPACK refused a fully connected %d->%d", cin,
-                          cout);
-    return CELEB_OK;
+    return nn_conv_init(&l->conv, 1, 1, cin, cout, 1, NN_VALID, 0, weights, bias, NULL, NULL,
+                        NN_LINEAR, err);
 }
 
-void nn_fc_free(nn_fc_layer *l)
-{
-    if (l->op)
-        xnn_delete_operator(l->op);
-    l->op = NULL;
-}
+void nn_fc_free(nn_fc_layer *l) { nn_conv_free(&l->conv); }
 
-nn_tensor nn_fc(nn_exec *x, const nn_fc_layer *l, nn_tensor in)
+nn_tensor nn_fc(nn_exec *x, nn_fc_layer *l, nn_tensor in)
 {
-    nn_tensor out = nn_tensor_new(x, in.n, 1, 1, l->cout);
-    if (x->status)
-        return out;
-    if (in.h * in.w * in.c != l->cin) {
+    if (!x->status && in.h * in.w * in.c != l->cin) {
         exec_fail(x, CELEB_EINTERNAL, "fully connected input size mismatch");
-        return out;
+        return in;
     }
-    x->flops += 2.0 * in.n * l->cin * l->cout;
-    if (xnn_setup_fully_connected_nc_f32(l->op, (size_t)in.n, in.data, out.data, x->ctx->pool) !=
-            xnn_status_success ||
-        xnn_run_operator(l->op, x->ctx->pool) != xnn_status_success)
-        exec_fail(x, CELEB_EINTERNAL, "fully connected failed");
-    return out;
+    nn_tensor flat = {in.n, 1, 1, l->cin, in.data};
+    return nn_conv(x, &l->conv, flat);
 }
 
 // ----------------------------------------------------------------------------
@@ -269,31 +437,18 @@ nn_tensor nn_fc(nn_exec *x, const nn_fc_layer *l, nn_tensor in)
 int nn_pool_init(nn_pool_layer *l, int is_max, int k, int stride, nn_pad pad, int channels,
                  celeb_error *err)
 {
-    *l = (nn_pool_layer){NULL, k, stride, channels, is_max, pad};
-    uint32_t flags = pad == NN_SAME ? XNN_FLAG_TENSORFLOW_SAME_PADDING : 0;
-    enum xnn_status s =
-        is_max ? xnn_create_max_pooling2d_nhwc_f32(0, 0, 0, 0, (uint32_t)k, (uint32_t)k,
-                                                   (uint32_t)stride, (uint32_t)stride, 1, 1,
-                                                   (size_t)channels, (size_t)channels,
-                                                   (size_t)channels, -INFINITY, INFINITY, flags,
-                                                   &l->op)
-               : xnn_create_average_pooling2d_nhwc_f32(
-                     0, 0, 0, 0, (uint32_t)k, (uint32_t)k, (uint32_t)stride, (uint32_t)stride,
-                     (size_t)channels, (size_t)channels, (size_t)channels, -INFINITY, INFINITY,
-                     flags, &l->op);
-    if (s != xnn_status_success)
-        return celeb_fail(err, CELEB_EINTERNAL, "XNNPACK refused a %dx%d pooling", k, k);
+    memset(l, 0, sizeof *l);
+    l->k = k;
+    l->stride = stride;
+    l->c = channels;
+    l->is_max = is_max;
+    l->pad = pad;
     return CELEB_OK;
 }
 
-void nn_pool_free(nn_pool_layer *l)
-{
-    if (l->op)
-        xnn_delete_operator(l->op);
-    l->op = NULL;
-}
+void nn_pool_free(nn_pool_layer *l) { cache_free(&l->cache); }
 
-nn_tensor nn_pool(nn_exec *x, const nn_pool_layer *l, nn_tensor in)
+nn_tensor nn_pool(nn_exec *x, nn_pool_layer *l, nn_tensor in)
 {
     nn_tensor out = nn_tensor_new(x, in.n, out_dim(in.h, l->k, l->stride, l->pad),
                                   out_dim(in.w, l->k, l->stride, l->pad), in.c);
@@ -303,13 +458,39 @@ nn_tensor nn_pool(nn_exec *x, const nn_pool_layer *l, nn_tensor in)
         exec_fail(x, CELEB_EINTERNAL, "pooling input shape mismatch");
         return out;
     }
-    enum xnn_status s =
-        l->is_max ? xnn_setup_max_pooling2d_nhwc_f32(l->op, (size_t)in.n, (size_t)in.h,
-                                                     (size_t)in.w, in.data, out.data, x->ctx->pool)
-                  : xnn_setup_average_pooling2d_nhwc_f32(l->op, (size_t)in.n, (size_t)in.h,
-                                                         (size_t)in.w, in.data, out.data,
-                                                         x->ctx->pool);
-    if (s != xnn_status_success || xnn_run_operator(l->op, x->ctx->pool) != xnn_status_success)
+    nn_prim *p = cache_find(&l->cache, in.n, in.h, in.w, 0);
+    if (!p) {
+        dnnl_memory_desc_t src, dst;
+        nhwc_md(&src, in.n, in.h, in.w, in.c);
+        nhwc_md(&dst, out.n, out.h, out.w, out.c);
+        dnnl_dims_t strides = {l->stride, l->stride}, kernel = {l->k, l->k}, dil = {0, 0}, pl, pr;
+        same_pad(in.h, l->k, l->stride, l->pad, &pl[0], &pr[0]);
+        same_pad(in.w, l->k, l->stride, l->pad, &pl[1], &pr[1]);
+        /* Max pooling ignores padded cells (TF SAME); average pooling here is
+         * always VALID, so "exclude padding" changes nothing. */
+        dnnl_pooling_v2_desc_t desc;
+        dnnl_primitive_desc_t pd = NULL;
+        if (dnnl_pooling_v2_forward_desc_init(&desc, dnnl_forward_inference,
+                                              l->is_max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding,
+                                              &src, &dst, strides, kernel, dil, pl, pr) == dnnl_success &&
+            dnnl_primitive_desc_create(&pd, &desc, NULL, x->ctx->engine, NULL) == dnnl_success) {
+            p = cache_slot(&l->cache);
+            *p = (nn_prim){.n = in.n, .h = in.h, .w = in.w};
+            if (make_prim(x->ctx, pd, p, 0) < 0) {
+                prim_release(p);
+                l->cache.count--;
+                p = NULL;
+            }
+        }
+        if (pd)
+            dnnl_primitive_desc_destroy(pd);
+        if (!p) {
+            exec_fail(x, CELEB_EINTERNAL, "oneDNN refused a pooling");
+            return out;
+        }
+    }
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, p->src}, {DNNL_ARG_DST, p->dst}};
+    if (set_handle(p->src, in.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 2, args))
         exec_fail(x, CELEB_EINTERNAL, "pooling failed");
     return out;
 }
@@ -326,10 +507,36 @@ nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act)
         exec_fail(x, CELEB_EINTERNAL, "add of different shapes");
         return out;
     }
-    size_t shape[1] = {nn_numel(a)};
-    if (xnn_setup_add_nd_f32(x->add_op[act], 1, shape, 1, shape, a.data, b.data, out.data,
-                             x->ctx->pool) != xnn_status_success ||
-        xnn_run_operator(x->add_op[act], x->ctx->pool) != xnn_status_success)
+    nn_prim_cache *c = &x->add[act];
+    nn_prim *p = cache_find(c, a.n, a.h, a.w, a.c);
+    if (!p) {
+        dnnl_memory_desc_t md;
+        nhwc_md(&md, a.n, a.h, a.w, a.c);
+        dnnl_binary_desc_t desc;
+        dnnl_primitive_desc_t pd = NULL;
+        dnnl_primitive_attr_t attr = make_attr(0, act);
+        if (attr && dnnl_binary_desc_init(&desc, dnnl_binary_add, &md, &md, &md) == dnnl_success &&
+            dnnl_primitive_desc_create(&pd, &desc, attr, x->ctx->engine, NULL) == dnnl_success) {
+            p = cache_slot(c);
+            *p = (nn_prim){.n = a.n, .h = a.h, .w = a.w, .key = a.c};
+            if (make_prim(x->ctx, pd, p, 1) < 0) {
+                prim_release(p);
+                c->count--;
+                p = NULL;
+            }
+        }
+        if (pd)
+            dnnl_primitive_desc_destroy(pd);
+        if (attr)
+            dnnl_primitive_attr_destroy(attr);
+        if (!p) {
+            exec_fail(x, CELEB_EINTERNAL, "oneDNN refused an add");
+            return out;
+        }
+    }
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC_0, p->src}, {DNNL_ARG_SRC_1, p->src1}, {DNNL_ARG_DST, p->dst}};
+    if (set_handle(p->src, a.data) || set_handle(p->src1, b.data) || set_handle(p->dst, out.data) ||
+        execute(x->ctx, p, 3, args))
         exec_fail(x, CELEB_EINTERNAL, "add failed");
     return out;
 }

@@ -1,37 +1,56 @@
 /* nn.h - the small neural-net runtime shared by the four face nets.
  *
- * Tensors are NHWC float32. Layers are XNNPACK operators created once when a
- * net is loaded (weights are packed then; tfjs HWIO filters are re-laid out
- * here) and run many times. Activations of one forward pass live in an arena
- * that is reset at the start of each pass, so a warm net allocates nothing.
+ * Tensors are NHWC float32. Layers run on oneDNN (chosen over XNNPACK by
+ * bench/kernels.c: 1.5x faster on these nets' convs, see README). A layer
+ * keeps its folded weights; the oneDNN primitive for an input shape is made
+ * on first use of that shape (weights reordered into the layout it wants)
+ * and cached in the layer, so a warm net creates and allocates nothing.
+ * Activations of one forward pass live in an arena that is reset at the
+ * start of each pass.
  *
  * Errors inside a forward pass are sticky: every layer call checks
  * exec->status first and does nothing once it is set, so a forward function
  * reads top to bottom like the architecture and checks once at the end.
  *
- * Thread safety: one nn_ctx (a thread pool) may be shared; an nn_exec and the
- * layers of a net are used by one forward pass at a time. */
+ * Thread safety: one nn_ctx may be shared; an nn_exec and the layers of a
+ * net are used by one forward pass at a time. Threads are OpenMP's (the
+ * runtime oneDNN is built with), set per pass to nn_ctx.threads. */
 #ifndef CELEB_NN_H
 #define CELEB_NN_H
 
 #include <stddef.h>
 
+#include <oneapi/dnnl/dnnl.h>
+
 #include "../core/error.h"
 
-typedef struct xnn_operator *xnn_operator_t;
-typedef struct pthreadpool *pthreadpool_t;
-
 // ----------------------------------------------------------------------------
-// Context: the thread pool every layer runs on
+// Context: the engine and stream every layer runs on
 
 typedef struct nn_ctx {
-    pthreadpool_t pool;   /* NULL when threads == 1 */
+    dnnl_engine_t engine;
+    dnnl_stream_t stream;
     int threads;
 } nn_ctx;
 
 /* threads <= 0 means one per core. Returns 0 or CELEB_EINTERNAL. */
 int nn_ctx_init(nn_ctx *ctx, int threads, celeb_error *err);
 void nn_ctx_free(nn_ctx *ctx);
+
+/* A oneDNN primitive built for one input shape, with its memory objects
+ * (data handles are set at each execution; `weights` owns its buffer). */
+typedef struct nn_prim {
+    int n, h, w, key;           /* input shape (and a layer-specific key) it was built for */
+    dnnl_primitive_t prim;
+    dnnl_memory_t src, src1, dst, weights, bias;
+} nn_prim;
+
+#define NN_PRIM_CACHE 6         /* shapes remembered per layer */
+
+typedef struct nn_prim_cache {
+    nn_prim item[NN_PRIM_CACHE];
+    int count, next;            /* next: slot to replace when full */
+} nn_prim_cache;
 
 // ----------------------------------------------------------------------------
 // Tensors and the per-pass arena
@@ -54,7 +73,7 @@ typedef struct nn_arena {
 typedef struct nn_exec {
     const nn_ctx *ctx;
     nn_arena arena;
-    xnn_operator_t add_op[3];   /* elementwise add with each nn_act */
+    nn_prim_cache add[3];       /* elementwise add primitives, by nn_act */
     double flops;               /* multiply-adds x 2 of the convs and fc of this pass */
     int status;                 /* 0, or the first error of this pass */
     celeb_error err;
@@ -76,9 +95,13 @@ typedef enum nn_act { NN_LINEAR = 0, NN_RELU = 1, NN_RELU6 = 2 } nn_act;
 typedef enum nn_pad { NN_VALID = 0, NN_SAME = 1 } nn_pad;   /* SAME = TensorFlow semantics */
 
 typedef struct nn_conv_layer {
-    xnn_operator_t op;
     int kh, kw, stride, cin, cout, depthwise;
     nn_pad pad;
+    nn_act act;
+    int sum;                /* adds the conv into the output buffer (residual), see nn_conv_add */
+    float *weights;         /* [kh][kw][cin][cout] (HWIO), or [kh][kw][cin] depthwise; folded */
+    float *bias;            /* [cout], folded */
+    nn_prim_cache cache;
 } nn_conv_layer;
 
 /* Builds a conv layer. filter is tfjs layout: HWIO [kh,kw,cin,cout], or
@@ -90,10 +113,16 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
                  int depthwise, const float *filter, const float *bias, const float *scale,
                  const float *shift, nn_act act, celeb_error *err);
 void nn_conv_free(nn_conv_layer *l);
-nn_tensor nn_conv(nn_exec *x, const nn_conv_layer *l, nn_tensor in);
+nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in);
+
+/* A residual conv: act(conv(in) + acc), computed in place in acc (which
+ * must have the conv's output shape) and returned. The layer must have been
+ * made with nn_conv_set_sum; the add is fused into the conv. */
+void nn_conv_set_sum(nn_conv_layer *l);
+nn_tensor nn_conv_add(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor acc);
 
 typedef struct nn_fc_layer {
-    xnn_operator_t op;
+    nn_conv_layer conv;     /* a fully connected layer is a 1x1 conv on a 1x1 map */
     int cin, cout;
 } nn_fc_layer;
 
@@ -102,18 +131,18 @@ int nn_fc_init(nn_fc_layer *l, int cin, int cout, const float *weights, const fl
                celeb_error *err);
 void nn_fc_free(nn_fc_layer *l);
 /* in is viewed as n rows of h*w*c == cin values; returns n x 1 x 1 x cout. */
-nn_tensor nn_fc(nn_exec *x, const nn_fc_layer *l, nn_tensor in);
+nn_tensor nn_fc(nn_exec *x, nn_fc_layer *l, nn_tensor in);
 
 typedef struct nn_pool_layer {
-    xnn_operator_t op;
     int k, stride, c, is_max;
     nn_pad pad;
+    nn_prim_cache cache;
 } nn_pool_layer;
 
 int nn_pool_init(nn_pool_layer *l, int is_max, int k, int stride, nn_pad pad, int channels,
                  celeb_error *err);
 void nn_pool_free(nn_pool_layer *l);
-nn_tensor nn_pool(nn_exec *x, const nn_pool_layer *l, nn_tensor in);
+nn_tensor nn_pool(nn_exec *x, nn_pool_layer *l, nn_tensor in);
 
 /* Elementwise a + b (same shape), then the activation. */
 nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act);
