@@ -76,6 +76,13 @@ int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_e
                            b->down ? NN_LINEAR : NN_RELU, err);
         if (rc == 0 && !b->down)
             nn_conv_set_sum(&b->conv2);
+        /* Winograd pays from 35x35x32 to 8x8x128; at 4x4x256 and below the
+         * direct conv is faster (bench/kernels.c). */
+        if (rc == 0 && b->cout <= 128) {
+            if (!b->down)
+                nn_conv_set_winograd(&b->conv1);
+            nn_conv_set_winograd(&b->conv2);
+        }
     }
     static const int pool_ch[4] = {32, 64, 128, 256};
     for (int i = 0; rc == 0 && i < 4; i++)

@@ -43,10 +43,12 @@ void nn_ctx_free(nn_ctx *ctx)
 
 static void prim_release(nn_prim *p)
 {
-    if (p->prim)
-        dnnl_primitive_destroy(p->prim);
-    dnnl_memory_t *mems[5] = {&p->src, &p->src1, &p->dst, &p->weights, &p->bias};
-    for (int i = 0; i < 5; i++)
+    dnnl_primitive_t prims[4] = {p->prim, p->to_blocked_src, p->to_blocked_dst, p->from_blocked_dst};
+    for (int i = 0; i < 4; i++)
+        if (prims[i])
+            dnnl_primitive_destroy(prims[i]);
+    dnnl_memory_t *mems[7] = {&p->src, &p->src1, &p->dst, &p->weights, &p->bias, &p->nhwc_src, &p->nhwc_dst};
+    for (int i = 0; i < 7; i++)
         if (*mems[i])
             dnnl_memory_destroy(*mems[i]);
     memset(p, 0, sizeof *p);
@@ -279,6 +281,25 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
 
 void nn_conv_set_sum(nn_conv_layer *l) { l->sum = 1; }
 
+void nn_conv_set_winograd(nn_conv_layer *l)
+{
+    l->winograd = l->kh == 3 && l->kw == 3 && l->stride == 1 && !l->depthwise &&
+                  l->cin % 16 == 0 && l->cout % 16 == 0;
+}
+
+/* A reorder primitive between two layouts of the same tensor. */
+static dnnl_primitive_t make_reorder(const nn_ctx *ctx, const dnnl_memory_desc_t *from,
+                                     const dnnl_memory_desc_t *to)
+{
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t r = NULL;
+    if (dnnl_reorder_primitive_desc_create(&pd, from, ctx->engine, to, ctx->engine, NULL) == dnnl_success)
+        dnnl_primitive_create(&r, pd);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    return r;
+}
+
 void nn_conv_free(nn_conv_layer *l)
 {
     cache_free(&l->cache);
@@ -317,12 +338,43 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t plain = NULL;
     dnnl_primitive_attr_t attr = make_attr(l->sum, l->act);
-    int ok = attr &&
-             dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
+    int ok = 0;
+    dnnl_memory_desc_t src_nhwc = src, dst_nhwc = dst;
+    if (attr && l->winograd && ctx->threads == 1) {
+        /* Winograd wants the blocked layout; fall back to direct if refused.
+         * Single-threaded only: with 2 threads the reorders around it cost
+         * more than it saves at batch 1 (measured with bench/nets). */
+        dnnl_dims_t sd = {n, l->cin, h, w}, dd = {n, l->cout, oh, ow};
+        dnnl_memory_desc_init_by_tag(&src, 4, sd, dnnl_f32, dnnl_nChw16c);
+        dnnl_memory_desc_init_by_tag(&dst, 4, dd, dnnl_f32, dnnl_nChw16c);
+        ok = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
+                                                dnnl_convolution_winograd, &src, &wany, &bmd, &dst,
+                                                strides, pl, pr) == dnnl_success &&
+             dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL) == dnnl_success;
+        if (!ok) {
+            src = src_nhwc;
+            dst = dst_nhwc;
+        }
+    }
+    int blocked = ok;
+    if (attr && !ok)
+        ok = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
                                                 dnnl_convolution_direct, &src, &wany, &bmd, &dst,
                                                 strides, pl, pr) == dnnl_success &&
              dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL) == dnnl_success;
     p = ok ? cache_slot(&l->cache) : NULL;
+    if (p && blocked) {
+        p->to_blocked_src = make_reorder(ctx, &src_nhwc, &src);
+        p->to_blocked_dst = l->sum ? make_reorder(ctx, &dst_nhwc, &dst) : NULL;
+        p->from_blocked_dst = make_reorder(ctx, &dst, &dst_nhwc);
+        if (!p->to_blocked_src || (l->sum && !p->to_blocked_dst) || !p->from_blocked_dst ||
+            dnnl_memory_create(&p->nhwc_src, &src_nhwc, ctx->engine, DNNL_MEMORY_NONE) != dnnl_success ||
+            dnnl_memory_create(&p->nhwc_dst, &dst_nhwc, ctx->engine, DNNL_MEMORY_NONE) != dnnl_success) {
+            prim_release(p);
+            l->cache.count--;
+            p = NULL;
+        }
+    }
     if (p) {
         p->n = n;
         p->h = h;
@@ -375,8 +427,28 @@ static void conv_run(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor out)
                                {DNNL_ARG_WEIGHTS, p->weights},
                                {DNNL_ARG_BIAS, p->bias},
                                {DNNL_ARG_DST, p->dst}};
-    if (set_handle(p->src, in.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 4, args))
-        exec_fail(x, CELEB_EINTERNAL, "conv failed");
+    if (!p->from_blocked_dst) {
+        if (set_handle(p->src, in.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 4, args))
+            exec_fail(x, CELEB_EINTERNAL, "conv failed");
+        return;
+    }
+    /* Winograd: NHWC -> blocked, conv, blocked -> NHWC (the sum's
+     * accumulator goes in blocked too). Blocked buffers come from the arena. */
+    float *bsrc = arena_alloc(x, nn_numel(in) * sizeof(float));
+    float *bdst = arena_alloc(x, nn_numel(out) * sizeof(float));
+    dnnl_stream_t s = x->ctx->stream;
+    dnnl_exec_arg_t in_args[2] = {{DNNL_ARG_FROM, p->nhwc_src}, {DNNL_ARG_TO, p->src}};
+    dnnl_exec_arg_t acc_args[2] = {{DNNL_ARG_FROM, p->nhwc_dst}, {DNNL_ARG_TO, p->dst}};
+    dnnl_exec_arg_t out_args[2] = {{DNNL_ARG_FROM, p->dst}, {DNNL_ARG_TO, p->nhwc_dst}};
+    int ok = bsrc && bdst && !set_handle(p->nhwc_src, in.data) && !set_handle(p->nhwc_dst, out.data) &&
+             !set_handle(p->src, bsrc) && !set_handle(p->dst, bdst) &&
+             dnnl_primitive_execute(p->to_blocked_src, s, 2, in_args) == dnnl_success &&
+             (!p->to_blocked_dst ||
+              dnnl_primitive_execute(p->to_blocked_dst, s, 2, acc_args) == dnnl_success) &&
+             !execute(x->ctx, p, 4, args) &&
+             dnnl_primitive_execute(p->from_blocked_dst, s, 2, out_args) == dnnl_success;
+    if (!ok)
+        exec_fail(x, CELEB_EINTERNAL, "winograd conv failed");
 }
 
 nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in)
