@@ -4,29 +4,43 @@
  * operations in the same order as tfjs (top = tl + (tr-tl)*dx, bottom
  * likewise, v = top + (bottom-top)*dy), so results are bit-identical to the
  * direct form: each output row blends two horizontally-resampled source
- * rows, and every source row is resampled once per output row pair at most. */
+ * rows. Zero padding is a multiplication by 0 or 1 (exact), so the loops
+ * have no branches. Big inputs (the detectors') are split over threads. */
 #include "input.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* JS Math.round: halves round up. */
 static int js_round(double v) { return (int)floor(v + 0.5); }
 
-/* Source coordinate mapping for one axis of the padded square: for output i,
- * the two taps (-1 = zero padding) and the blend weight. */
+/* One axis of the padded square: for output i, the two source taps (clamped
+ * into the region), their masks (0 in the padding) and the blend weight. */
 typedef struct axis_map {
-    int *i0, *i1;   /* [size] tap indices into the region, or -1 */
-    float *d;       /* [size] fraction */
+    int *i0, *i1;        /* [size] tap indices into the region */
+    float *m0, *m1;      /* [size] 1, or 0 where the tap is padding */
+    float *d;            /* [size] fraction */
 } axis_map;
+
+static void axis_map_free(axis_map *m)
+{
+    free(m->i0);
+    free(m->i1);
+    free(m->m0);
+    free(m->m1);
+    free(m->d);
+}
 
 static int axis_map_init(axis_map *m, int size, int side, int pad, int extent)
 {
     m->i0 = malloc((size_t)size * sizeof *m->i0);
     m->i1 = malloc((size_t)size * sizeof *m->i1);
+    m->m0 = malloc((size_t)size * sizeof *m->m0);
+    m->m1 = malloc((size_t)size * sizeof *m->m1);
     m->d = malloc((size_t)size * sizeof *m->d);
-    if (!m->i0 || !m->i1 || !m->d)
+    if (!m->i0 || !m->i1 || !m->m0 || !m->m1 || !m->d)
         return -1;
     float scale = (float)side / (float)size;
     for (int o = 0; o < size; o++) {
@@ -36,33 +50,61 @@ static int axis_map_init(axis_map *m, int size, int side, int pad, int extent)
         m->d[o] = s - (float)a;
         a -= pad;
         b -= pad;
-        m->i0[o] = a >= 0 && a < extent ? a : -1;
-        m->i1[o] = b >= 0 && b < extent ? b : -1;
+        m->m0[o] = a >= 0 && a < extent;
+        m->m1[o] = b >= 0 && b < extent;
+        m->i0[o] = a < 0 ? 0 : a >= extent ? extent - 1 : a;
+        m->i1[o] = b < 0 ? 0 : b >= extent ? extent - 1 : b;
     }
     return 0;
 }
 
-static void axis_map_free(axis_map *m)
+/* One source row resampled horizontally; mask 0 gives a padding row. */
+static void resample_row(const uint8_t *row, float mask, const axis_map *mx, int size, float *out)
 {
-    free(m->i0);
-    free(m->i1);
-    free(m->d);
+    for (int o = 0; o < size; o++) {
+        const uint8_t *a = row + mx->i0[o] * 3, *b = row + mx->i1[o] * 3;
+        float ma = mx->m0[o] * mask, mb = mx->m1[o] * mask, dx = mx->d[o];
+        for (int c = 0; c < 3; c++) {
+            float l = (float)a[c] * ma, r = (float)b[c] * mb;
+            out[o * 3 + c] = l + (r - l) * dx;
+        }
+    }
 }
 
-/* One source row (or NULL for a padding row) resampled horizontally. */
-static void resample_row(const uint8_t *row, const axis_map *mx, int size, float *out)
+/* Output rows [y0, y1). */
+static void rows_from_region(const image *img, int_rect r, int size, const input_norm *norm,
+                             const axis_map *mx, const axis_map *my, int y0, int y1, float *out,
+                             float *top, float *bottom)
 {
-    if (!row) {
-        memset(out, 0, (size_t)size * 3 * sizeof *out);
-        return;
-    }
-    for (int o = 0; o < size; o++) {
-        int a = mx->i0[o], b = mx->i1[o];
-        float dx = mx->d[o];
-        for (int c = 0; c < 3; c++) {
-            float l = a >= 0 ? row[a * 3 + c] : 0.0f;
-            float r = b >= 0 ? row[b * 3 + c] : 0.0f;
-            out[o * 3 + c] = l + (r - l) * dx;
+    size_t stride = (size_t)img->width * 3;
+    const uint8_t *origin = img->rgb + (size_t)r.y * stride + (size_t)r.x * 3;
+    int have_top = -1, have_bottom = -1;   /* output row whose taps the buffers hold */
+    for (int oy = y0; oy < y1; oy++) {
+        int a = my->i0[oy], b = my->i1[oy];
+        float ma = my->m0[oy], mb = my->m1[oy];
+        if (have_top < 0 || my->i0[have_top] != a || my->m0[have_top] != ma) {
+            if (have_bottom >= 0 && my->i1[have_bottom] == a && my->m1[have_bottom] == ma) {
+                float *t = top;   /* slide down: the old bottom row is the new top */
+                top = bottom;
+                bottom = t;
+                have_bottom = -1;
+            } else {
+                resample_row(origin + (size_t)a * stride, ma, mx, size, top);
+            }
+        }
+        have_top = oy;
+        if (have_bottom < 0 || my->i1[have_bottom] != b || my->m1[have_bottom] != mb)
+            resample_row(origin + (size_t)b * stride, mb, mx, size, bottom);
+        have_bottom = oy;
+        float dy = my->d[oy];
+        float *o = out + (size_t)oy * size * 3;
+        const float m0 = norm->mean[0], m1 = norm->mean[1], m2 = norm->mean[2];
+        const float s = norm->scale, off = norm->offset;
+        for (int i = 0; i < size * 3; i += 3) {
+            float t0 = top[i], t1 = top[i + 1], t2 = top[i + 2];
+            o[i] = (t0 + (bottom[i] - t0) * dy - m0) * s + off;
+            o[i + 1] = (t1 + (bottom[i + 1] - t1) * dy - m1) * s + off;
+            o[i + 2] = (t2 + (bottom[i + 2] - t2) * dy - m2) * s + off;
         }
     }
 }
@@ -79,43 +121,20 @@ void input_from_region(const image *img, int_rect r, int size, int centred, cons
     int pad_y = r.h < r.w ? before : 0;
 
     axis_map mx = {0}, my = {0};
-    float *rows = malloc((size_t)size * 3 * 2 * sizeof *rows);
+    int threads = size >= 256 ? omp_get_max_threads() : 1;
+    float *rows = malloc((size_t)threads * size * 3 * 2 * sizeof *rows);
     if (!rows || axis_map_init(&mx, size, side, pad_x, r.w) < 0 ||
         axis_map_init(&my, size, side, pad_y, r.h) < 0) {
         /* Out of memory for a few KB: leave a zero input rather than crash. */
         memset(out, 0, (size_t)size * size * 3 * sizeof *out);
-        goto done;
-    }
-    float *top = rows, *bottom = rows + (size_t)size * 3;
-    int have_top = -2, have_bottom = -2;   /* source rows currently resampled */
-    size_t stride = (size_t)img->width * 3;
-    const uint8_t *origin = img->rgb + (size_t)r.y * stride + (size_t)r.x * 3;
-    for (int oy = 0; oy < size; oy++) {
-        int a = my.i0[oy], b = my.i1[oy];
-        if (a != have_top) {
-            if (a == have_bottom && a >= 0) {   /* slide down: reuse the old bottom row */
-                float *t = top;
-                top = bottom;
-                bottom = t;
-                have_bottom = -2;
-            } else {
-                resample_row(a >= 0 ? origin + (size_t)a * stride : NULL, &mx, size, top);
-            }
-            have_top = a;
+    } else {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+        for (int t = 0; t < threads; t++) {
+            float *top = rows + (size_t)t * size * 6, *bottom = top + (size_t)size * 3;
+            rows_from_region(img, r, size, norm, &mx, &my, size * t / threads,
+                             size * (t + 1) / threads, out, top, bottom);
         }
-        if (b != have_bottom) {
-            resample_row(b >= 0 ? origin + (size_t)b * stride : NULL, &mx, size, bottom);
-            have_bottom = b;
-        }
-        float dy = my.d[oy];
-        float *o = out + (size_t)oy * size * 3;
-        for (int i = 0; i < size; i++)
-            for (int c = 0; c < 3; c++) {
-                float t = top[i * 3 + c], v = t + (bottom[i * 3 + c] - t) * dy;
-                o[i * 3 + c] = (v - norm->mean[c]) * norm->scale + norm->offset;
-            }
     }
-done:
     axis_map_free(&mx);
     axis_map_free(&my);
     free(rows);
