@@ -5,7 +5,7 @@
  * likewise, v = top + (bottom-top)*dy), so results are bit-identical to the
  * direct form: each output row blends two horizontally-resampled source
  * rows. Zero padding is a multiplication by 0 or 1 (exact), so the loops
- * have no branches. Big inputs (the detectors') are split over threads. */
+ * have no branches. Output rows are split over the threads. */
 #include "input.h"
 
 #include <math.h>
@@ -121,7 +121,7 @@ void input_from_region(const image *img, int_rect r, int size, int centred, cons
     int pad_y = r.h < r.w ? before : 0;
 
     axis_map mx = {0}, my = {0};
-    int threads = size >= 256 ? omp_get_max_threads() : 1;
+    int threads = size >= 64 ? omp_get_max_threads() : 1;
     float *rows = malloc((size_t)threads * size * 3 * 2 * sizeof *rows);
     if (!rows || axis_map_init(&mx, size, side, pad_x, r.w) < 0 ||
         axis_map_init(&my, size, side, pad_y, r.h) < 0) {

@@ -126,6 +126,7 @@ static nn_tensor shortcut_add_relu(nn_exec *x, nn_tensor pooled, nn_tensor out)
     nn_tensor sum = nn_tensor_new(x, pooled.n, pooled.h, pooled.w, out.c);
     if (x->status)
         return sum;
+#pragma omp parallel for collapse(2) if (nn_numel(sum) > 16384)
     for (int n = 0; n < sum.n; n++)
         for (int y = 0; y < sum.h; y++)
             for (int xx = 0; xx < sum.w; xx++) {
