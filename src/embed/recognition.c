@@ -7,7 +7,7 @@
 
 #include "../nn/weights.h"
 
-#define RECOG_CHUNK 4   /* faces per pass, see recog_forward */
+#define RECOG_CHUNK 16   /* faces per pass, see recog_forward */
 
 const float recog_mean_rgb[3] = {122.782f, 117.001f, 104.298f};
 
@@ -76,9 +76,7 @@ int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_e
                            b->down ? NN_LINEAR : NN_RELU, err);
         if (rc == 0 && !b->down)
             nn_conv_set_sum(&b->conv2);
-        /* Winograd pays from 35x35x32 to 8x8x128; at 4x4x256 and below the
-         * direct conv is faster (bench/kernels.c). */
-        if (rc == 0 && b->cout <= 128) {
+        if (rc == 0) {
             if (!b->down)
                 nn_conv_set_winograd(&b->conv1);
             nn_conv_set_winograd(&b->conv2);

@@ -340,10 +340,12 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
     dnnl_primitive_attr_t attr = make_attr(l->sum, l->act);
     int ok = 0;
     dnnl_memory_desc_t src_nhwc = src, dst_nhwc = dst;
-    if (attr && l->winograd && ctx->threads == 1) {
-        /* Winograd wants the blocked layout; fall back to direct if refused.
-         * Single-threaded only: with 2 threads the reorders around it cost
-         * more than it saves at batch 1 (measured with bench/nets). */
+    /* Winograd (blocked layout, so with reorders around it) pays for a batch
+     * of 8+ maps of 3x3 and up, or single-threaded on maps of 8x8 and up;
+     * otherwise the direct conv is faster (bench/kernels.c, bench/nets). */
+    int wino = l->winograd && ((n >= 8 && h >= 3) || (ctx->threads == 1 && h >= 8));
+    if (attr && wino) {
+        /* Falls back to direct convolution if oneDNN refuses it. */
         dnnl_dims_t sd = {n, l->cin, h, w}, dd = {n, l->cout, oh, ow};
         dnnl_memory_desc_init_by_tag(&src, 4, sd, dnnl_f32, dnnl_nChw16c);
         dnnl_memory_desc_init_by_tag(&dst, 4, dd, dnnl_f32, dnnl_nChw16c);
