@@ -33,6 +33,10 @@ typedef struct face_box {
 
 struct det_cand;   /* a scored box for the NMS, see nms.h */
 
+/* Layer outputs of the SSD chain: conv0, 13 x (depthwise, pointwise), 8
+ * extra layers, 6 predictors. */
+#define SSD_STAGES (1 + 26 + 8 + 6)
+
 typedef struct ssd_net {
     nn_conv_layer conv0;           /* 3x3x3 -> 32, stride 2 same, +bn_offset, ReLU6: 512 -> 256 */
     nn_conv_layer depthwise[13];   /* conv_1..13: 3x3 depthwise, BatchNorm folded, ReLU6, same;
@@ -47,6 +51,11 @@ typedef struct ssd_net {
                                       channels, A = 3 anchors/cell for _0, 6 for the others; on
                                       32x32x512, 16x16x1024, 8x8x512, 4x4x256, 2x2x256, 1x1x128 */
     float (*anchor)[4];            /* [5118] (cy, cx, ha, wa) from Output/extra_dim, float32 */
+    /* What every layer outputs for an input that is all padding, row by row
+     * (equal neighbouring rows shared): for a wide image, the rows below the
+     * picture come from here instead of being computed. See ssd_detect. */
+    const float **pad_row[SSD_STAGES];   /* [stage][row] -> row of w*c floats */
+    float *pad_pool;                     /* the distinct rows, one block */
     struct det_cand *cand;         /* [5118] scratch for the score filter and NMS */
     int *keep;                     /* [5118] NMS output */
     nn_exec exec;

@@ -181,6 +181,12 @@ int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error
 
 void ssd_free(ssd_net *net)
 {
+    for (int s = 0; s < SSD_STAGES; s++) {
+        free(net->pad_row[s]);
+        net->pad_row[s] = NULL;
+    }
+    free(net->pad_pool);
+    net->pad_pool = NULL;
     nn_conv_free(&net->conv0);
     for (int i = 0; i < 13; i++) {
         nn_conv_free(&net->depthwise[i]);
@@ -217,6 +223,138 @@ static void decode_box(const float anchor[4], const float enc[4], float box[4])
     box[3] = xc + half_w;
 }
 
+// ----------------------------------------------------------------------------
+// The net, whole or in a band of rows
+//
+// toBatchTensor pads a wide image at the bottom, so the last rows of the
+// 512x512 input are all padding (-1 after normalisation): a quarter of them
+// for 4:3, 44% for 16:9. Every layer's output rows whose receptive field
+// lies in those rows are the same for every image of that shape, so they
+// are taken from a pass over an all-padding input, made once. Only the rows
+// that see the picture are computed (nn_conv_rows). Exact: the results are
+// bit-identical to the whole computation.
+
+typedef struct ssd_pass {
+    ssd_net *net;
+    nn_exec *x;
+    int band;        /* 1: compute only `rows` rows of each layer */
+    int stage;       /* index of the next layer output */
+    nn_tensor out[SSD_STAGES];
+} ssd_pass;
+
+/* Rows [from, to) of stage s's output from the all-padding reference. */
+static void fill_pad_rows(const ssd_net *net, int s, nn_tensor t, int from, int to)
+{
+    size_t row = (size_t)t.w * t.c;
+    for (int r = from; r < to && r < t.h; r++)
+        memcpy(t.data + r * row, net->pad_row[s][r], row * sizeof(float));
+}
+
+/* One layer of the chain. In a band, *rows is how many rows of `in` see
+ * the picture; the 2 rows below the band are filled in from the reference,
+ * which is all a following 3x3 conv reads (all rows for `full`). */
+static nn_tensor stage(ssd_pass *ps, nn_conv_layer *l, nn_tensor in, int *rows, int full)
+{
+    int s = ps->stage++;
+    nn_tensor out;
+    if (!ps->band) {
+        out = nn_conv(ps->x, l, in);
+        *rows = out.h;
+    } else {
+        out = nn_conv_rows(ps->x, l, in, *rows, rows);
+        if (!ps->x->status)
+            fill_pad_rows(ps->net, s, out, *rows, full ? out.h : *rows + 2);
+    }
+    ps->out[s] = out;
+    return out;
+}
+
+/* mobileNetV1 + predictionLayer + the box predictors, on a 512x512 input
+ * of which the first `rows` rows see the picture. */
+static void run_chain(ssd_pass *ps, nn_tensor h, int rows, nn_tensor pred[6])
+{
+    ssd_net *net = ps->net;
+    nn_tensor feature[6];
+    int frows[6];
+    h = stage(ps, &net->conv0, h, &rows, 0);                // 256x256x32
+    for (int i = 0; i < 13; i++) {
+        h = stage(ps, &net->depthwise[i], h, &rows, 0);
+        h = stage(ps, &net->pointwise[i], h, &rows, 0);
+        if (i + 1 == 11) {
+            feature[0] = h;                               // conv11: 32x32x512
+            frows[0] = rows;
+        }
+    }
+    feature[1] = h;                                       // 16x16x1024
+    frows[1] = rows;
+    for (int i = 0; i < 8; i++) {                         // predictionLayer's extra layers
+        h = stage(ps, &net->extra[i], h, &rows, 0);
+        if (i % 2) {
+            feature[2 + i / 2] = h;                       // 8x8x512, 4x4x256, 2x2x256, 1x1x128
+            frows[2 + i / 2] = rows;
+        }
+    }
+    for (int i = 0; i < 6; i++)                           // cells x 7A
+        pred[i] = stage(ps, &net->predictor[i], feature[i], &frows[i], 1);
+}
+
+/* Runs the chain on an all-padding input and keeps every output row,
+ * sharing storage between equal neighbouring rows (most of them). */
+static int make_pad_reference(ssd_net *net, celeb_error *err)
+{
+    nn_exec *x = &net->exec;
+    nn_exec_begin(x);
+    nn_tensor h = nn_tensor_new(x, 1, SSD_INPUT, SSD_INPUT, 3);
+    if (!x->status)
+        for (size_t i = 0; i < nn_numel(h); i++)
+            h.data[i] = -1.0f;   /* a padding pixel, 0, after x/127.5 - 1 */
+    ssd_pass ps = {net, x, 0, 0, {{0}}};
+    nn_tensor pred[6];
+    run_chain(&ps, h, SSD_INPUT, pred);
+    if (x->status)
+        return celeb_fail(err, x->status, "SSD: %s", x->err.message);
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        float *next = net->pad_pool;
+        for (int s = 0; s < SSD_STAGES; s++) {
+            nn_tensor t = ps.out[s];
+            size_t row = (size_t)t.w * t.c;
+            if (pass == 1 && !(net->pad_row[s] = malloc((size_t)t.h * sizeof(float *))))
+                return celeb_fail(err, CELEB_ENOMEM, "SSD: out of memory");
+            for (int r = 0; r < t.h; r++) {
+                const float *src = t.data + r * row;
+                int same = r > 0 && !memcmp(src, src - row, row * sizeof(float));
+                if (pass == 0) {
+                    total += same ? 0 : row;
+                } else if (same) {
+                    net->pad_row[s][r] = net->pad_row[s][r - 1];
+                } else {
+                    memcpy(next, src, row * sizeof(float));
+                    net->pad_row[s][r] = next;
+                    next += row;
+                }
+            }
+        }
+        if (pass == 0 && !(net->pad_pool = malloc(total * sizeof(float))))
+            return celeb_fail(err, CELEB_ENOMEM, "SSD: out of memory");
+    }
+    return CELEB_OK;
+}
+
+/* How many of the 512 input rows see the picture: input_from_region's row
+ * oy reads source rows floor(oy * side/512) and the one below; it is all
+ * padding once the first of them is past the picture. */
+static int picture_rows(const image *img)
+{
+    if (img->width <= img->height)
+        return SSD_INPUT;   /* padded at the right, if at all: no band */
+    float scale = (float)img->width / (float)SSD_INPUT;
+    for (int oy = 0; oy < SSD_INPUT; oy++)
+        if ((int)floorf((float)oy * scale) >= img->height)
+            return oy;
+    return SSD_INPUT;
+}
+
 int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results, face_box *out,
                int cap, int *n, celeb_error *err)
 {
@@ -228,6 +366,12 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
     if (max_results <= 0)
         max_results = SSD_MAX_RESULTS;   /* face-api: maxResults || 100 */
 
+    int rows = picture_rows(img);
+    if (rows < SSD_INPUT && !net->pad_pool) {
+        int rc = make_pad_reference(net, err);
+        if (rc < 0)
+            return rc;
+    }
     nn_exec *x = &net->exec;
     nn_exec_begin(x);
 
@@ -240,26 +384,9 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
         det_div_add(h.data, nn_numel(h), 127.5f, -1.0f);
     }
 
-    /* mobileNetV1 */
-    nn_tensor feature[6];
-    h = nn_conv(x, &net->conv0, h);                   // 256x256x32
-    for (int i = 0; i < 13; i++) {
-        h = nn_conv(x, &net->depthwise[i], h);
-        h = nn_conv(x, &net->pointwise[i], h);
-        if (i + 1 == 11)
-            feature[0] = h;                           // conv11: 32x32x512
-    }
-    feature[1] = h;                                   // 16x16x1024
-
-    /* predictionLayer: extra layers, features after each stride-2 one */
-    for (int i = 0; i < 8; i++) {
-        h = nn_conv(x, &net->extra[i], h);
-        if (i % 2)
-            feature[2 + i / 2] = h;                   // 8x8x512, 4x4x256, 2x2x256, 1x1x128
-    }
     nn_tensor pred[6];
-    for (int i = 0; i < 6; i++)
-        pred[i] = nn_conv(x, &net->predictor[i], feature[i]);   // cells x 7A
+    ssd_pass ps = {net, x, rows < SSD_INPUT, 0, {{0}}};
+    run_chain(&ps, h, rows, pred);
     if (x->status)
         return celeb_fail(err, x->status, "SSD: %s", x->err.message);
 

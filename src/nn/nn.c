@@ -309,13 +309,18 @@ void nn_conv_free(nn_conv_layer *l)
 }
 
 /* Builds the primitive for input n x h x w and reorders the weights for it. */
-static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
+/* The primitive for an input of n x h x w. A row band (nn_conv_rows) reads
+ * only the first h of full_h input rows and writes the first oh_rows output
+ * rows; otherwise h == full_h and oh_rows is the whole output. */
+static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int full_h,
+                          int oh_rows)
 {
-    nn_prim *p = cache_find(&l->cache, n, h, w, 0);
+    int band = h != full_h || oh_rows != out_dim(full_h, l->kh, l->stride, l->pad);
+    nn_prim *p = cache_find(&l->cache, n, h, w, band ? oh_rows : 0);
     if (p)
         return p;
     const nn_ctx *ctx = x->ctx;
-    int oh = out_dim(h, l->kh, l->stride, l->pad), ow = out_dim(w, l->kw, l->stride, l->pad);
+    int oh = oh_rows, ow = out_dim(w, l->kw, l->stride, l->pad);
     dnnl_memory_desc_t src, dst, wany, wplain, bmd;
     nhwc_md(&src, n, h, w, l->cin);
     nhwc_md(&dst, n, oh, ow, l->cout);
@@ -331,8 +336,13 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
         dnnl_memory_desc_init_by_tag(&wplain, 4, wd, dnnl_f32, dnnl_hwio);
     }
     dnnl_dims_t strides = {l->stride, l->stride}, pl, pr;
-    same_pad(h, l->kh, l->stride, l->pad, &pl[0], &pr[0]);
+    same_pad(full_h, l->kh, l->stride, l->pad, &pl[0], &pr[0]);
     same_pad(w, l->kw, l->stride, l->pad, &pl[1], &pr[1]);
+    if (band) {   /* bottom padding that makes h input rows give exactly oh output rows */
+        pr[0] = (dnnl_dim_t)(oh - 1) * l->stride + l->kh - pl[0] - h;
+        if (pr[0] < 0)
+            pr[0] = 0;
+    }
     dnnl_convolution_desc_t desc;
     dnnl_primitive_desc_t pd = NULL, rpd = NULL;
     dnnl_primitive_t reorder = NULL;
@@ -343,7 +353,7 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
     /* Winograd (blocked layout, so with reorders around it) pays for a batch
      * of 8+ maps of 3x3 and up, or single-threaded on maps of 8x8 and up;
      * otherwise the direct conv is faster (bench/kernels.c, bench/nets). */
-    int wino = l->winograd && ((n >= 8 && h >= 3) || (ctx->threads == 1 && h >= 8));
+    int wino = l->winograd && !band && ((n >= 8 && h >= 3) || (ctx->threads == 1 && h >= 8));
     if (attr && wino) {
         /* Falls back to direct convolution if oneDNN refuses it. */
         dnnl_dims_t sd = {n, l->cin, h, w}, dd = {n, l->cout, oh, ow};
@@ -381,6 +391,7 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
         p->n = n;
         p->h = h;
         p->w = w;
+        p->key = band ? oh_rows : 0;
         const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         dnnl_exec_arg_t args[2];
         ok = make_prim(ctx, pd, p, 0) == 0 &&
@@ -415,16 +426,19 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w)
     return p;
 }
 
-static void conv_run(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor out)
+/* Runs l on the first in_rows rows of in into the first out_rows rows of
+ * out (all of them for a whole tensor). */
+static void conv_run(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, nn_tensor out,
+                     int out_rows)
 {
     if (in.c != l->cin || out.h <= 0 || out.w <= 0) {
         exec_fail(x, CELEB_EINTERNAL, "conv input shape mismatch");
         return;
     }
-    nn_prim *p = conv_prim(x, l, in.n, in.h, in.w);
+    nn_prim *p = conv_prim(x, l, in.n, in_rows, in.w, in.h, out_rows);
     if (!p)
         return;
-    x->flops += 2.0 * nn_numel(out) * l->kh * l->kw * (l->depthwise ? 1 : l->cin);
+    x->flops += 2.0 * out.n * out_rows * out.w * out.c * l->kh * l->kw * (l->depthwise ? 1 : l->cin);
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, p->src},
                                {DNNL_ARG_WEIGHTS, p->weights},
                                {DNNL_ARG_BIAS, p->bias},
@@ -463,7 +477,7 @@ nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in)
         exec_fail(x, CELEB_EINTERNAL, "a residual conv needs nn_conv_add");
         return out;
     }
-    conv_run(x, l, in, out);
+    conv_run(x, l, in, in.h, out, out.h);
     return out;
 }
 
@@ -477,8 +491,36 @@ nn_tensor nn_conv_add(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor acc)
         exec_fail(x, CELEB_EINTERNAL, "residual conv shape mismatch");
         return acc;
     }
-    conv_run(x, l, in, acc);
+    conv_run(x, l, in, in.h, acc, acc.h);
     return acc;
+}
+
+nn_tensor nn_conv_rows(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, int *out_rows)
+{
+    nn_tensor out = nn_tensor_new(x, in.n, out_dim(in.h, l->kh, l->stride, l->pad),
+                                  out_dim(in.w, l->kw, l->stride, l->pad), l->cout);
+    *out_rows = out.h;
+    if (x->status)
+        return out;
+    if (l->sum || in.n != 1 || in_rows < 1 || in_rows > in.h) {
+        exec_fail(x, CELEB_EINTERNAL, "bad row band");
+        return out;
+    }
+    /* Output row r reads input rows r*s - top .. r*s - top + k - 1: rows from
+     * ceil((in_rows + top) / s) on read no changed row. */
+    dnnl_dim_t top, bottom;
+    same_pad(in.h, l->kh, l->stride, l->pad, &top, &bottom);
+    int rows = (int)((in_rows + top + l->stride - 1) / l->stride);
+    if (rows > out.h)
+        rows = out.h;
+    int read = (rows - 1) * l->stride + l->kh - (int)top;
+    if (read > in.h)
+        read = in.h;
+    if (read < 1)
+        read = 1;
+    conv_run(x, l, in, read, out, rows);
+    *out_rows = rows;
+    return out;
 }
 
 // ----------------------------------------------------------------------------

@@ -119,6 +119,13 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
 void nn_conv_free(nn_conv_layer *l);
 nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in);
 
+/* A band of rows (batch 1): when only the first in_rows rows of `in`
+ * differ from a known input, computes only the output rows that depend on
+ * them, *out_rows of them, from the top; the other rows of the returned
+ * tensor are left unwritten for the caller to fill. The input rows just
+ * below in_rows (up to the kernel height) must hold their real values. */
+nn_tensor nn_conv_rows(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, int *out_rows);
+
 /* A residual conv: act(conv(in) + acc), computed in place in acc (which
  * must have the conv's output shape) and returned. The layer must have been
  * made with nn_conv_set_sum; the add is fused into the conv. */
