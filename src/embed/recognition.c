@@ -122,19 +122,18 @@ void recog_free(recog_net *net)
 static nn_tensor shortcut_add_relu(nn_exec *x, nn_tensor pooled, nn_tensor out)
 {
     nn_tensor sum = nn_tensor_new(x, pooled.n, pooled.h, pooled.w, out.c);
+    sum.blocked = out.blocked;
     if (x->status)
         return sum;
 #pragma omp parallel for collapse(2) if (nn_numel(sum) > 16384)
     for (int n = 0; n < sum.n; n++)
         for (int y = 0; y < sum.h; y++)
             for (int xx = 0; xx < sum.w; xx++) {
-                float *s = sum.data + (((size_t)n * sum.h + y) * sum.w + xx) * sum.c;
-                const float *p = pooled.data + (((size_t)n * pooled.h + y) * pooled.w + xx) * pooled.c;
                 int inside = y < out.h && xx < out.w;
-                const float *o = out.data + (((size_t)n * out.h + y) * out.w + xx) * out.c;
                 for (int c = 0; c < sum.c; c++) {
-                    float v = (c < pooled.c ? p[c] : 0.0f) + (inside ? o[c] : 0.0f);
-                    s[c] = v > 0.0f ? v : 0.0f;
+                    float v = (c < pooled.c ? pooled.data[nn_offset(pooled, n, y, xx, c)] : 0.0f) +
+                              (inside ? out.data[nn_offset(out, n, y, xx, c)] : 0.0f);
+                    sum.data[nn_offset(sum, n, y, xx, c)] = v > 0.0f ? v : 0.0f;
                 }
             }
     return sum;
@@ -161,8 +160,11 @@ static int forward_chunk(recog_net *net, const float *inputs, int n, float *out,
 
     h = nn_conv(x, &net->conv32_down, h);   // 72x72x32
     h = nn_pool(x, &net->max_pool, h);      // 35x35x32
-    for (int i = 0; i < NBLOCKS; i++)
-        h = residual(net, &net->blocks[i], h);   // 35 -> 17 -> 8 -> 4 -> 2, 256 ch
+    for (int i = 0; i < NBLOCKS; i++) {     // 35 -> 17 -> 8 -> 4 -> 2, 256 ch
+        /* The blocked layout where the block's convs use Winograd, NHWC elsewhere. */
+        h = nn_reorder(x, h, nn_winograd_pays(x, n, h.h));
+        h = residual(net, &net->blocks[i], h);
+    }
     h = nn_mean_hw(x, h);                   // 256
     h = nn_fc(x, &net->fc, h);              // 128
 

@@ -43,12 +43,10 @@ void nn_ctx_free(nn_ctx *ctx)
 
 static void prim_release(nn_prim *p)
 {
-    dnnl_primitive_t prims[4] = {p->prim, p->to_blocked_src, p->to_blocked_dst, p->from_blocked_dst};
-    for (int i = 0; i < 4; i++)
-        if (prims[i])
-            dnnl_primitive_destroy(prims[i]);
-    dnnl_memory_t *mems[7] = {&p->src, &p->src1, &p->dst, &p->weights, &p->bias, &p->nhwc_src, &p->nhwc_dst};
-    for (int i = 0; i < 7; i++)
+    if (p->prim)
+        dnnl_primitive_destroy(p->prim);
+    dnnl_memory_t *mems[5] = {&p->src, &p->src1, &p->dst, &p->weights, &p->bias};
+    for (int i = 0; i < 5; i++)
         if (*mems[i])
             dnnl_memory_destroy(*mems[i]);
     memset(p, 0, sizeof *p);
@@ -114,6 +112,7 @@ void nn_exec_free(nn_exec *x)
 {
     for (int a = 0; a < 3; a++)
         cache_free(&x->add[a]);
+    cache_free(&x->reorder);
     for (int i = 0; i < x->arena.nextra; i++)
         free(x->arena.extra[i]);
     free(x->arena.extra);
@@ -170,7 +169,7 @@ static float *arena_alloc(nn_exec *x, size_t bytes)
 
 nn_tensor nn_tensor_new(nn_exec *x, int n, int h, int w, int c)
 {
-    nn_tensor t = {n, h, w, c, NULL};
+    nn_tensor t = {n, h, w, c, NULL, 0};
     if (x->status)
         return t;
     t.data = arena_alloc(x, (size_t)n * h * w * c * sizeof(float));
@@ -195,12 +194,6 @@ static void same_pad(int in, int k, int stride, nn_pad pad, dnnl_dim_t *before, 
     }
     *before = total / 2;
     *after = total - total / 2;
-}
-
-static void nhwc_md(dnnl_memory_desc_t *md, int n, int h, int w, int c)
-{
-    dnnl_dims_t d = {n, c, h, w};
-    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nhwc);
 }
 
 /* Post-ops: optional sum (residual), then the activation. */
@@ -287,18 +280,6 @@ void nn_conv_set_winograd(nn_conv_layer *l)
                   l->cin % 16 == 0 && l->cout % 16 == 0;
 }
 
-/* A reorder primitive between two layouts of the same tensor. */
-static dnnl_primitive_t make_reorder(const nn_ctx *ctx, const dnnl_memory_desc_t *from,
-                                     const dnnl_memory_desc_t *to)
-{
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_t r = NULL;
-    if (dnnl_reorder_primitive_desc_create(&pd, from, ctx->engine, to, ctx->engine, NULL) == dnnl_success)
-        dnnl_primitive_create(&r, pd);
-    if (pd)
-        dnnl_primitive_desc_destroy(pd);
-    return r;
-}
 
 void nn_conv_free(nn_conv_layer *l)
 {
@@ -308,22 +289,35 @@ void nn_conv_free(nn_conv_layer *l)
     l->weights = l->bias = NULL;
 }
 
-/* Builds the primitive for input n x h x w and reorders the weights for it. */
-/* The primitive for an input of n x h x w. A row band (nn_conv_rows) reads
- * only the first h of full_h input rows and writes the first oh_rows output
- * rows; otherwise h == full_h and oh_rows is the whole output. */
+int nn_winograd_pays(const nn_exec *x, int n, int h)
+{
+    return (n >= 8 && h >= 3) || (x->ctx->threads == 1 && h >= 8);
+}
+
+/* An n x c x h x w activation descriptor, NHWC or blocked nChw16c. */
+static void act_md(dnnl_memory_desc_t *md, int n, int h, int w, int c, int blocked)
+{
+    dnnl_dims_t d = {n, c, h, w};
+    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, blocked ? dnnl_nChw16c : dnnl_nhwc);
+}
+
+/* The primitive for an input of n x h x w in the given layouts. A row band
+ * (nn_conv_rows) reads only the first h of full_h input rows and writes the
+ * first oh_rows output rows; otherwise h == full_h and oh_rows is the whole
+ * output. */
 static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int full_h,
-                          int oh_rows)
+                          int oh_rows, int src_blocked, int dst_blocked)
 {
     int band = h != full_h || oh_rows != out_dim(full_h, l->kh, l->stride, l->pad);
-    nn_prim *p = cache_find(&l->cache, n, h, w, band ? oh_rows : 0);
+    int key = (band ? oh_rows : 0) * 4 + src_blocked * 2 + dst_blocked;
+    nn_prim *p = cache_find(&l->cache, n, h, w, key);
     if (p)
         return p;
     const nn_ctx *ctx = x->ctx;
     int oh = oh_rows, ow = out_dim(w, l->kw, l->stride, l->pad);
     dnnl_memory_desc_t src, dst, wany, wplain, bmd;
-    nhwc_md(&src, n, h, w, l->cin);
-    nhwc_md(&dst, n, oh, ow, l->cout);
+    act_md(&src, n, h, w, l->cin, src_blocked);
+    act_md(&dst, n, oh, ow, l->cout, dst_blocked);
     dnnl_dims_t bd = {l->cout};
     dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_a);
     if (l->depthwise) {
@@ -348,50 +342,22 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t plain = NULL;
     dnnl_primitive_attr_t attr = make_attr(l->sum, l->act);
+    /* Falls back to direct if oneDNN refuses Winograd. */
+    int wino = l->winograd && !band && src_blocked && dst_blocked && nn_winograd_pays(x, n, h);
     int ok = 0;
-    dnnl_memory_desc_t src_nhwc = src, dst_nhwc = dst;
-    /* Winograd (blocked layout, so with reorders around it) pays for a batch
-     * of 8+ maps of 3x3 and up, or single-threaded on maps of 8x8 and up;
-     * otherwise the direct conv is faster (bench/kernels.c, bench/nets). */
-    int wino = l->winograd && !band && ((n >= 8 && h >= 3) || (ctx->threads == 1 && h >= 8));
-    if (attr && wino) {
-        /* Falls back to direct convolution if oneDNN refuses it. */
-        dnnl_dims_t sd = {n, l->cin, h, w}, dd = {n, l->cout, oh, ow};
-        dnnl_memory_desc_init_by_tag(&src, 4, sd, dnnl_f32, dnnl_nChw16c);
-        dnnl_memory_desc_init_by_tag(&dst, 4, dd, dnnl_f32, dnnl_nChw16c);
+    for (int alg = wino ? 0 : 1; attr && !ok && alg < 2; alg++)
         ok = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
-                                                dnnl_convolution_winograd, &src, &wany, &bmd, &dst,
-                                                strides, pl, pr) == dnnl_success &&
-             dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL) == dnnl_success;
-        if (!ok) {
-            src = src_nhwc;
-            dst = dst_nhwc;
-        }
-    }
-    int blocked = ok;
-    if (attr && !ok)
-        ok = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
-                                                dnnl_convolution_direct, &src, &wany, &bmd, &dst,
-                                                strides, pl, pr) == dnnl_success &&
+                                                alg == 0 ? dnnl_convolution_winograd
+                                                         : dnnl_convolution_direct,
+                                                &src, &wany, &bmd, &dst, strides, pl,
+                                                pr) == dnnl_success &&
              dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL) == dnnl_success;
     p = ok ? cache_slot(&l->cache) : NULL;
-    if (p && blocked) {
-        p->to_blocked_src = make_reorder(ctx, &src_nhwc, &src);
-        p->to_blocked_dst = l->sum ? make_reorder(ctx, &dst_nhwc, &dst) : NULL;
-        p->from_blocked_dst = make_reorder(ctx, &dst, &dst_nhwc);
-        if (!p->to_blocked_src || (l->sum && !p->to_blocked_dst) || !p->from_blocked_dst ||
-            dnnl_memory_create(&p->nhwc_src, &src_nhwc, ctx->engine, DNNL_MEMORY_NONE) != dnnl_success ||
-            dnnl_memory_create(&p->nhwc_dst, &dst_nhwc, ctx->engine, DNNL_MEMORY_NONE) != dnnl_success) {
-            prim_release(p);
-            l->cache.count--;
-            p = NULL;
-        }
-    }
     if (p) {
         p->n = n;
         p->h = h;
         p->w = w;
-        p->key = band ? oh_rows : 0;
+        p->key = key;
         const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         dnnl_exec_arg_t args[2];
         ok = make_prim(ctx, pd, p, 0) == 0 &&
@@ -427,15 +393,16 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
 }
 
 /* Runs l on the first in_rows rows of in into the first out_rows rows of
- * out (all of them for a whole tensor). */
+ * out (all of them for a whole tensor), in their layouts. */
 static void conv_run(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, nn_tensor out,
                      int out_rows)
 {
-    if (in.c != l->cin || out.h <= 0 || out.w <= 0) {
+    if (in.c != l->cin || out.h <= 0 || out.w <= 0 || (out.blocked && out.c % 16) ||
+        (in.blocked && in.c % 16)) {
         exec_fail(x, CELEB_EINTERNAL, "conv input shape mismatch");
         return;
     }
-    nn_prim *p = conv_prim(x, l, in.n, in_rows, in.w, in.h, out_rows);
+    nn_prim *p = conv_prim(x, l, in.n, in_rows, in.w, in.h, out_rows, in.blocked, out.blocked);
     if (!p)
         return;
     x->flops += 2.0 * out.n * out_rows * out.w * out.c * l->kh * l->kw * (l->depthwise ? 1 : l->cin);
@@ -443,34 +410,15 @@ static void conv_run(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, nn
                                {DNNL_ARG_WEIGHTS, p->weights},
                                {DNNL_ARG_BIAS, p->bias},
                                {DNNL_ARG_DST, p->dst}};
-    if (!p->from_blocked_dst) {
-        if (set_handle(p->src, in.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 4, args))
-            exec_fail(x, CELEB_EINTERNAL, "conv failed");
-        return;
-    }
-    /* Winograd: NHWC -> blocked, conv, blocked -> NHWC (the sum's
-     * accumulator goes in blocked too). Blocked buffers come from the arena. */
-    float *bsrc = arena_alloc(x, nn_numel(in) * sizeof(float));
-    float *bdst = arena_alloc(x, nn_numel(out) * sizeof(float));
-    dnnl_stream_t s = x->ctx->stream;
-    dnnl_exec_arg_t in_args[2] = {{DNNL_ARG_FROM, p->nhwc_src}, {DNNL_ARG_TO, p->src}};
-    dnnl_exec_arg_t acc_args[2] = {{DNNL_ARG_FROM, p->nhwc_dst}, {DNNL_ARG_TO, p->dst}};
-    dnnl_exec_arg_t out_args[2] = {{DNNL_ARG_FROM, p->dst}, {DNNL_ARG_TO, p->nhwc_dst}};
-    int ok = bsrc && bdst && !set_handle(p->nhwc_src, in.data) && !set_handle(p->nhwc_dst, out.data) &&
-             !set_handle(p->src, bsrc) && !set_handle(p->dst, bdst) &&
-             dnnl_primitive_execute(p->to_blocked_src, s, 2, in_args) == dnnl_success &&
-             (!p->to_blocked_dst ||
-              dnnl_primitive_execute(p->to_blocked_dst, s, 2, acc_args) == dnnl_success) &&
-             !execute(x->ctx, p, 4, args) &&
-             dnnl_primitive_execute(p->from_blocked_dst, s, 2, out_args) == dnnl_success;
-    if (!ok)
-        exec_fail(x, CELEB_EINTERNAL, "winograd conv failed");
+    if (set_handle(p->src, in.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 4, args))
+        exec_fail(x, CELEB_EINTERNAL, "conv failed");
 }
 
 nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in)
 {
     nn_tensor out = nn_tensor_new(x, in.n, out_dim(in.h, l->kh, l->stride, l->pad),
                                   out_dim(in.w, l->kw, l->stride, l->pad), l->cout);
+    out.blocked = in.blocked;
     if (x->status)
         return out;
     if (l->sum) {
@@ -502,7 +450,7 @@ nn_tensor nn_conv_rows(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, 
     *out_rows = out.h;
     if (x->status)
         return out;
-    if (l->sum || in.n != 1 || in_rows < 1 || in_rows > in.h) {
+    if (l->sum || in.n != 1 || in.blocked || in_rows < 1 || in_rows > in.h) {
         exec_fail(x, CELEB_EINTERNAL, "bad row band");
         return out;
     }
@@ -543,7 +491,7 @@ nn_tensor nn_fc(nn_exec *x, nn_fc_layer *l, nn_tensor in)
         exec_fail(x, CELEB_EINTERNAL, "fully connected input size mismatch");
         return in;
     }
-    nn_tensor flat = {in.n, 1, 1, l->cin, in.data};
+    nn_tensor flat = {in.n, 1, 1, l->cin, in.data, 0};
     return nn_conv(x, &l->conv, flat);
 }
 
@@ -574,11 +522,12 @@ nn_tensor nn_pool(nn_exec *x, nn_pool_layer *l, nn_tensor in)
         exec_fail(x, CELEB_EINTERNAL, "pooling input shape mismatch");
         return out;
     }
-    nn_prim *p = cache_find(&l->cache, in.n, in.h, in.w, 0);
+    out.blocked = in.blocked;
+    nn_prim *p = cache_find(&l->cache, in.n, in.h, in.w, in.blocked);
     if (!p) {
         dnnl_memory_desc_t src, dst;
-        nhwc_md(&src, in.n, in.h, in.w, in.c);
-        nhwc_md(&dst, out.n, out.h, out.w, out.c);
+        act_md(&src, in.n, in.h, in.w, in.c, in.blocked);
+        act_md(&dst, out.n, out.h, out.w, out.c, in.blocked);
         dnnl_dims_t strides = {l->stride, l->stride}, kernel = {l->k, l->k}, dil = {0, 0}, pl, pr;
         same_pad(in.h, l->k, l->stride, l->pad, &pl[0], &pr[0]);
         same_pad(in.w, l->k, l->stride, l->pad, &pl[1], &pr[1]);
@@ -591,7 +540,7 @@ nn_tensor nn_pool(nn_exec *x, nn_pool_layer *l, nn_tensor in)
                                               &src, &dst, strides, kernel, dil, pl, pr) == dnnl_success &&
             dnnl_primitive_desc_create(&pd, &desc, NULL, x->ctx->engine, NULL) == dnnl_success) {
             p = cache_slot(&l->cache);
-            *p = (nn_prim){.n = in.n, .h = in.h, .w = in.w};
+            *p = (nn_prim){.n = in.n, .h = in.h, .w = in.w, .key = in.blocked};
             if (make_prim(x->ctx, pd, p, 0) < 0) {
                 prim_release(p);
                 l->cache.count--;
@@ -619,22 +568,23 @@ nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act)
     nn_tensor out = nn_tensor_new(x, a.n, a.h, a.w, a.c);
     if (x->status)
         return out;
-    if (nn_numel(a) != nn_numel(b)) {
+    out.blocked = a.blocked;
+    if (nn_numel(a) != nn_numel(b) || a.blocked != b.blocked) {
         exec_fail(x, CELEB_EINTERNAL, "add of different shapes");
         return out;
     }
     nn_prim_cache *c = &x->add[act];
-    nn_prim *p = cache_find(c, a.n, a.h, a.w, a.c);
+    nn_prim *p = cache_find(c, a.n, a.h, a.w, a.c * 2 + a.blocked);
     if (!p) {
         dnnl_memory_desc_t md;
-        nhwc_md(&md, a.n, a.h, a.w, a.c);
+        act_md(&md, a.n, a.h, a.w, a.c, a.blocked);
         dnnl_binary_desc_t desc;
         dnnl_primitive_desc_t pd = NULL;
         dnnl_primitive_attr_t attr = make_attr(0, act);
         if (attr && dnnl_binary_desc_init(&desc, dnnl_binary_add, &md, &md, &md) == dnnl_success &&
             dnnl_primitive_desc_create(&pd, &desc, attr, x->ctx->engine, NULL) == dnnl_success) {
             p = cache_slot(c);
-            *p = (nn_prim){.n = a.n, .h = a.h, .w = a.w, .key = a.c};
+            *p = (nn_prim){.n = a.n, .h = a.h, .w = a.w, .key = a.c * 2 + a.blocked};
             if (make_prim(x->ctx, pd, p, 1) < 0) {
                 prim_release(p);
                 c->count--;
@@ -657,22 +607,63 @@ nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act)
     return out;
 }
 
+nn_tensor nn_reorder(nn_exec *x, nn_tensor t, int blocked)
+{
+    if (x->status || t.blocked == blocked)
+        return t;
+    nn_tensor out = nn_tensor_new(x, t.n, t.h, t.w, t.c);
+    out.blocked = blocked;
+    if (x->status)
+        return out;
+    if (t.c % 16) {
+        exec_fail(x, CELEB_EINTERNAL, "blocked layout needs channels in 16s");
+        return out;
+    }
+    nn_prim *p = cache_find(&x->reorder, t.n, t.h, t.w, t.c * 2 + blocked);
+    if (!p) {
+        dnnl_memory_desc_t from, to;
+        act_md(&from, t.n, t.h, t.w, t.c, t.blocked);
+        act_md(&to, t.n, t.h, t.w, t.c, blocked);
+        dnnl_primitive_desc_t pd = NULL;
+        if (dnnl_reorder_primitive_desc_create(&pd, &from, x->ctx->engine, &to, x->ctx->engine,
+                                               NULL) == dnnl_success) {
+            p = cache_slot(&x->reorder);
+            *p = (nn_prim){.n = t.n, .h = t.h, .w = t.w, .key = t.c * 2 + blocked};
+            if (dnnl_primitive_create(&p->prim, pd) != dnnl_success ||
+                dnnl_memory_create(&p->src, &from, x->ctx->engine, DNNL_MEMORY_NONE) != dnnl_success ||
+                dnnl_memory_create(&p->dst, &to, x->ctx->engine, DNNL_MEMORY_NONE) != dnnl_success) {
+                prim_release(p);
+                x->reorder.count--;
+                p = NULL;
+            }
+        }
+        if (pd)
+            dnnl_primitive_desc_destroy(pd);
+        if (!p) {
+            exec_fail(x, CELEB_EINTERNAL, "oneDNN refused a reorder");
+            return out;
+        }
+    }
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, p->src}, {DNNL_ARG_TO, p->dst}};
+    if (set_handle(p->src, t.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 2, args))
+        exec_fail(x, CELEB_EINTERNAL, "reorder failed");
+    return out;
+}
+
 nn_tensor nn_mean_hw(nn_exec *x, nn_tensor in)
 {
     nn_tensor out = nn_tensor_new(x, in.n, 1, 1, in.c);
     if (x->status)
         return out;
     size_t hw = (size_t)in.h * in.w;
-    for (int n = 0; n < in.n; n++) {
-        const float *src = in.data + (size_t)n * hw * in.c;
-        float *dst = out.data + (size_t)n * in.c;
+    for (int n = 0; n < in.n; n++)
         for (int c = 0; c < in.c; c++) {
             float s = 0.0f;
-            for (size_t p = 0; p < hw; p++)
-                s += src[p * in.c + c];
-            dst[c] = s / (float)hw;
+            for (int y = 0; y < in.h; y++)
+                for (int xx = 0; xx < in.w; xx++)
+                    s += in.data[nn_offset(in, n, y, xx, c)];
+            out.data[(size_t)n * in.c + c] = s / (float)hw;
         }
-    }
     return out;
 }
 

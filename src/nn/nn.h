@@ -43,9 +43,6 @@ typedef struct nn_prim {
     int n, h, w, key;           /* input shape (and a layer-specific key) it was built for */
     dnnl_primitive_t prim;
     dnnl_memory_t src, src1, dst, weights, bias;
-    /* Winograd convs run in oneDNN's blocked layout: reorders in and out. */
-    dnnl_primitive_t to_blocked_src, to_blocked_dst, from_blocked_dst;
-    dnnl_memory_t nhwc_src, nhwc_dst;   /* the caller's NHWC tensors */
 } nn_prim;
 
 #define NN_PRIM_CACHE 6         /* shapes remembered per layer */
@@ -60,10 +57,19 @@ typedef struct nn_prim_cache {
 
 typedef struct nn_tensor {
     int n, h, w, c;   /* batch, height, width, channels */
-    float *data;      /* [n][h][w][c], owned by the arena of the pass */
+    float *data;      /* [n][h][w][c], or [n][c/16][h][w][16] when blocked; owned by the arena */
+    int blocked;      /* oneDNN's nChw16c layout (c a multiple of 16), see nn_reorder */
 } nn_tensor;
 
 static inline size_t nn_numel(nn_tensor t) { return (size_t)t.n * t.h * t.w * t.c; }
+
+/* Index of element (n, y, x, c) in either layout. */
+static inline size_t nn_offset(nn_tensor t, int n, int y, int x, int c)
+{
+    if (!t.blocked)
+        return (((size_t)n * t.h + y) * t.w + x) * t.c + c;
+    return ((((size_t)n * (t.c / 16) + c / 16) * t.h + y) * t.w + x) * 16 + c % 16;
+}
 
 typedef struct nn_arena {
     char *base;        /* one block, grown to the high-water mark */
@@ -77,6 +83,7 @@ typedef struct nn_exec {
     const nn_ctx *ctx;
     nn_arena arena;
     nn_prim_cache add[3];       /* elementwise add primitives, by nn_act */
+    nn_prim_cache reorder;      /* layout changes, see nn_reorder */
     double flops;               /* multiply-adds x 2 of the convs and fc of this pass */
     int status;                 /* 0, or the first error of this pass */
     celeb_error err;
@@ -135,6 +142,12 @@ void nn_conv_set_sum(nn_conv_layer *l);
  * where it is faster (see conv_prim) and oneDNN has it. About 1e-6 relative
  * error; up to 2.6x faster for a batch of 16 (bench/kernels.c). */
 void nn_conv_set_winograd(nn_conv_layer *l);
+
+/* Whether Winograd beats the direct conv for a batch of n maps of h x h:
+ * for 8+ maps of 3x3 and up, or single-threaded on maps of 8x8 and up
+ * (bench/kernels.c, bench/nets). It needs the blocked layout, so a net
+ * runs in it (nn_reorder) exactly where this holds. */
+int nn_winograd_pays(const nn_exec *x, int n, int h);
 nn_tensor nn_conv_add(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor acc);
 
 typedef struct nn_fc_layer {
@@ -159,6 +172,11 @@ int nn_pool_init(nn_pool_layer *l, int is_max, int k, int stride, nn_pad pad, in
                  celeb_error *err);
 void nn_pool_free(nn_pool_layer *l);
 nn_tensor nn_pool(nn_exec *x, nn_pool_layer *l, nn_tensor in);
+
+/* The same tensor in NHWC (blocked = 0) or oneDNN's blocked nChw16c
+ * layout (blocked = 1, c a multiple of 16), where oneDNN's Winograd convs
+ * run. Layers keep their input's layout, so a net converts once. */
+nn_tensor nn_reorder(nn_exec *x, nn_tensor t, int blocked);
 
 /* Elementwise a + b (same shape), then the activation. */
 nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act);
