@@ -232,6 +232,36 @@ static void test_repeat_and_cap(void **state)
     image_free(&img);
 }
 
+/* A wide image runs SSD only on the rows that see the picture (the rest
+ * comes from an all-padding reference pass). The same picture on a square
+ * canvas, padded with black rows by hand, is computed whole: the scores and
+ * horizontal coordinates must be bit-identical (the vertical ones differ only
+ * by face-api's rounding of the resized height). */
+static void test_ssd_band_is_exact(void **state)
+{
+    char path[1024];
+    image wide = {0}, square = {0};
+    assert_int_equal(load_image_pil(shared_path(path, sizeof path, "data/media/fr_two_people.jpg"), &wide), 0);
+    assert_true(wide.width > wide.height);
+    assert_int_equal(image_alloc(&square, wide.width, wide.width), 0);
+    memset(square.rgb, 0, (size_t)square.width * square.height * 3);
+    memcpy(square.rgb, wide.rgb, (size_t)wide.width * wide.height * 3);
+    face_box a[MAX_FACES], b[MAX_FACES];
+    int na, nb;
+    celeb_error err = {0};
+    assert_int_equal(ssd_detect(&ssd, &wide, 0.5, 100, a, MAX_FACES, &na, &err), 0);
+    assert_int_equal(ssd_detect(&ssd, &square, 0.5, 100, b, MAX_FACES, &nb, &err), 0);
+    assert_int_equal(na, 2);
+    assert_int_equal(na, nb);
+    for (int i = 0; i < na; i++) {
+        assert_true(a[i].score == b[i].score);
+        assert_true(a[i].x == b[i].x && a[i].w == b[i].w);
+        assert_true(fabs(a[i].y - b[i].y) < 1.0 && fabs(a[i].h - b[i].h) < 1.0);
+    }
+    image_free(&wide);
+    image_free(&square);
+}
+
 static void test_bad_arguments(void **state)
 {
     celeb_error err = {0};
@@ -308,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_ssd_reference),
         cmocka_unit_test(test_tiny_reference),
         cmocka_unit_test(test_repeat_and_cap),
+        cmocka_unit_test(test_ssd_band_is_exact),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("detect", tests, group_setup, group_teardown);

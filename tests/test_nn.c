@@ -164,6 +164,77 @@ static void test_conv_same_asymmetric(void **state)
     check_conv(8, 8, 16, 16, 3, 2, NN_SAME, 1);
 }
 
+/* The same conv in the blocked layout (Winograd where it pays: one thread,
+ * 9x9 map) and in NHWC agree with the naive loops; nn_reorder round-trips. */
+static void test_blocked_winograd(void **state)
+{
+    enum { H = 9, W = 9, C = 32 };
+    unsigned seed = 11;
+    static float in[H * W * C], f[9 * C * C], want[H * W * C];
+    float bias[C];
+    for (int i = 0; i < H * W * C; i++) in[i] = frand(&seed);
+    for (int i = 0; i < 9 * C * C; i++) f[i] = frand(&seed) * 0.2f;
+    for (int i = 0; i < C; i++) bias[i] = frand(&seed);
+    naive_conv(in, H, W, C, f, 3, C, 1, 1, 0, want, H, W);
+    nn_ctx ctx;
+    nn_exec x;
+    nn_conv_layer l;
+    celeb_error err = {0};
+    assert_int_equal(nn_ctx_init(&ctx, 1, &err), 0);
+    assert_int_equal(nn_exec_init(&x, &ctx, &err), 0);
+    assert_int_equal(nn_conv_init(&l, 3, 3, C, C, 1, NN_SAME, 0, f, bias, NULL, NULL, NN_LINEAR, &err), 0);
+    nn_conv_set_winograd(&l);
+    assert_true(nn_winograd_pays(&x, 1, H));
+    nn_exec_begin(&x);
+    nn_tensor t = nn_tensor_new(&x, 1, H, W, C);
+    memcpy(t.data, in, sizeof in);
+    nn_tensor b = nn_reorder(&x, t, 1);
+    assert_int_equal(b.blocked, 1);
+    assert_true(b.data[nn_offset(b, 0, 2, 3, 17)] == in[(2 * W + 3) * C + 17]);
+    nn_tensor back = nn_reorder(&x, b, 0);
+    assert_memory_equal(back.data, in, sizeof in);
+    nn_tensor ob = nn_reorder(&x, nn_conv(&x, &l, b), 0);   /* blocked, Winograd */
+    nn_tensor on = nn_conv(&x, &l, t);                      /* NHWC, direct */
+    assert_int_equal(x.status, 0);
+    for (int i = 0; i < H * W * C; i++) {
+        assert_float_equal(ob.data[i], want[i] + bias[i % C], 1e-4);
+        assert_float_equal(on.data[i], want[i] + bias[i % C], 1e-4);
+    }
+    nn_conv_free(&l);
+    nn_exec_free(&x);
+    nn_ctx_free(&ctx);
+}
+
+/* A band of rows gives exactly the rows of the whole conv that depend on it. */
+static void test_conv_rows(void **state)
+{
+    enum { H = 12, W = 7, C = 16 };
+    unsigned seed = 5;
+    static float in[H * W * C], f[9 * C * C];
+    for (int i = 0; i < H * W * C; i++) in[i] = frand(&seed);
+    for (int i = 0; i < 9 * C * C; i++) f[i] = frand(&seed);
+    nn_ctx ctx;
+    nn_exec x;
+    nn_conv_layer l;
+    celeb_error err = {0};
+    assert_int_equal(nn_ctx_init(&ctx, 2, &err), 0);
+    assert_int_equal(nn_exec_init(&x, &ctx, &err), 0);
+    assert_int_equal(nn_conv_init(&l, 3, 3, C, C, 2, NN_SAME, 0, f, NULL, NULL, NULL, NN_RELU6, &err), 0);
+    nn_exec_begin(&x);
+    nn_tensor t = nn_tensor_new(&x, 1, H, W, C);
+    memcpy(t.data, in, sizeof in);
+    nn_tensor whole = nn_conv(&x, &l, t);
+    int rows = 0;
+    nn_tensor band = nn_conv_rows(&x, &l, t, 5, &rows);   /* SAME s2 on 12 rows: top pad 0 */
+    assert_int_equal(x.status, 0);
+    assert_int_equal(rows, 3);                             /* ceil(5 / 2) */
+    assert_int_equal(whole.w, 4);
+    assert_memory_equal(band.data, whole.data, (size_t)rows * whole.w * C * sizeof(float));
+    nn_conv_free(&l);
+    nn_exec_free(&x);
+    nn_ctx_free(&ctx);
+}
+
 static void test_add_and_pool(void **state)
 {
     nn_ctx ctx;
@@ -231,6 +302,8 @@ int main(void)
         cmocka_unit_test(test_weights_dequantize),
         cmocka_unit_test(test_weights_bad_input),
         cmocka_unit_test(test_conv_same_asymmetric),
+        cmocka_unit_test(test_blocked_winograd),
+        cmocka_unit_test(test_conv_rows),
         cmocka_unit_test(test_add_and_pool),
         cmocka_unit_test(test_input_padding),
     };
