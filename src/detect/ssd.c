@@ -141,10 +141,9 @@ static int load_anchors(ssd_net *net, const nn_weights *w, celeb_error *err)
 int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)
 {
     memset(net, 0, sizeof *net);
-    char path[1024], prefix[64];
-    snprintf(path, sizeof path, "%s/ssd_mobilenetv1_model-weights_manifest.json", model_dir);
+    char prefix[64];
     nn_weights w;
-    int rc = nn_weights_load(&w, path, err);
+    int rc = nn_weights_load_model(&w, model_dir, "ssd_mobilenetv1_model", err);
     if (rc < 0)
         return rc;
 

@@ -73,10 +73,8 @@ int tiny_load(tiny_net *net, const nn_ctx *ctx, const char *model_dir, int input
         return celeb_fail(err, CELEB_EINVAL, "tiny: input size %d is not a multiple of 32",
                           input_size);
     net->input_size = input_size;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tiny_face_detector_model-weights_manifest.json", model_dir);
     nn_weights w;
-    int rc = nn_weights_load(&w, path, err);
+    int rc = nn_weights_load_model(&w, model_dir, "tiny_face_detector_model", err);
     if (rc < 0)
         return rc;
 

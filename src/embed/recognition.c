@@ -50,10 +50,8 @@ static int load_conv(nn_conv_layer *l, const nn_weights *w, const char *prefix, 
 int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)
 {
     memset(net, 0, sizeof *net);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/face_recognition_model-weights_manifest.json", model_dir);
     nn_weights w;
-    int rc = nn_weights_load(&w, path, err);
+    int rc = nn_weights_load_model(&w, model_dir, "face_recognition_model", err);
     if (rc < 0)
         return rc;
 

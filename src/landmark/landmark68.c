@@ -69,10 +69,8 @@ static int load_dense(lm_dense_block *b, const nn_weights *w, int index, int cin
 int lm_load(lm_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)
 {
     memset(net, 0, sizeof *net);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/face_landmark_68_model-weights_manifest.json", model_dir);
     nn_weights w;
-    int rc = nn_weights_load(&w, path, err);
+    int rc = nn_weights_load_model(&w, model_dir, "face_landmark_68_model", err);
     if (rc < 0)
         return rc;
     static const int ch[5] = {3, 32, 64, 128, 256};

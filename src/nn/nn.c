@@ -84,6 +84,23 @@ static nn_prim *cache_slot(nn_prim_cache *c)
     return p;
 }
 
+static int make_prim(const nn_ctx *ctx, dnnl_primitive_desc_t pd, nn_prim *p, int has_src1);
+
+/* Adds the primitive of pd (and its memory objects) to c under the given
+ * key, or returns NULL. pd stays the caller's. */
+static nn_prim *cache_add(const nn_ctx *ctx, nn_prim_cache *c, dnnl_primitive_desc_t pd, int n,
+                          int h, int w, int key, int has_src1)
+{
+    nn_prim *p = cache_slot(c);
+    *p = (nn_prim){.n = n, .h = h, .w = w, .key = key};
+    if (make_prim(ctx, pd, p, has_src1) < 0) {
+        prim_release(p);
+        c->count--;   /* the slot was the last one taken */
+        return NULL;
+    }
+    return p;
+}
+
 static int set_handle(dnnl_memory_t m, void *ptr)
 {
     return dnnl_memory_set_data_handle(m, ptr) == dnnl_success ? 0 : -1;
@@ -352,16 +369,11 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
                                                 &src, &wany, &bmd, &dst, strides, pl,
                                                 pr) == dnnl_success &&
              dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL) == dnnl_success;
-    p = ok ? cache_slot(&l->cache) : NULL;
+    p = ok ? cache_add(ctx, &l->cache, pd, n, h, w, key, 0) : NULL;
     if (p) {
-        p->n = n;
-        p->h = h;
-        p->w = w;
-        p->key = key;
         const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         dnnl_exec_arg_t args[2];
-        ok = make_prim(ctx, pd, p, 0) == 0 &&
-             dnnl_memory_create(&p->weights, wmd, ctx->engine, DNNL_MEMORY_ALLOCATE) == dnnl_success &&
+        ok = dnnl_memory_create(&p->weights, wmd, ctx->engine, DNNL_MEMORY_ALLOCATE) == dnnl_success &&
              dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success &&
              dnnl_memory_create(&plain, &wplain, ctx->engine, l->weights) == dnnl_success &&
              dnnl_reorder_primitive_desc_create(&rpd, &wplain, ctx->engine, wmd, ctx->engine, NULL) == dnnl_success &&
@@ -538,15 +550,8 @@ nn_tensor nn_pool(nn_exec *x, nn_pool_layer *l, nn_tensor in)
         if (dnnl_pooling_v2_forward_desc_init(&desc, dnnl_forward_inference,
                                               l->is_max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding,
                                               &src, &dst, strides, kernel, dil, pl, pr) == dnnl_success &&
-            dnnl_primitive_desc_create(&pd, &desc, NULL, x->ctx->engine, NULL) == dnnl_success) {
-            p = cache_slot(&l->cache);
-            *p = (nn_prim){.n = in.n, .h = in.h, .w = in.w, .key = in.blocked};
-            if (make_prim(x->ctx, pd, p, 0) < 0) {
-                prim_release(p);
-                l->cache.count--;
-                p = NULL;
-            }
-        }
+            dnnl_primitive_desc_create(&pd, &desc, NULL, x->ctx->engine, NULL) == dnnl_success)
+            p = cache_add(x->ctx, &l->cache, pd, in.n, in.h, in.w, in.blocked, 0);
         if (pd)
             dnnl_primitive_desc_destroy(pd);
         if (!p) {
@@ -582,15 +587,8 @@ nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act)
         dnnl_primitive_desc_t pd = NULL;
         dnnl_primitive_attr_t attr = make_attr(0, act);
         if (attr && dnnl_binary_desc_init(&desc, dnnl_binary_add, &md, &md, &md) == dnnl_success &&
-            dnnl_primitive_desc_create(&pd, &desc, attr, x->ctx->engine, NULL) == dnnl_success) {
-            p = cache_slot(c);
-            *p = (nn_prim){.n = a.n, .h = a.h, .w = a.w, .key = a.c * 2 + a.blocked};
-            if (make_prim(x->ctx, pd, p, 1) < 0) {
-                prim_release(p);
-                c->count--;
-                p = NULL;
-            }
-        }
+            dnnl_primitive_desc_create(&pd, &desc, attr, x->ctx->engine, NULL) == dnnl_success)
+            p = cache_add(x->ctx, c, pd, a.n, a.h, a.w, a.c * 2 + a.blocked, 1);
         if (pd)
             dnnl_primitive_desc_destroy(pd);
         if (attr)
@@ -626,17 +624,8 @@ nn_tensor nn_reorder(nn_exec *x, nn_tensor t, int blocked)
         act_md(&to, t.n, t.h, t.w, t.c, blocked);
         dnnl_primitive_desc_t pd = NULL;
         if (dnnl_reorder_primitive_desc_create(&pd, &from, x->ctx->engine, &to, x->ctx->engine,
-                                               NULL) == dnnl_success) {
-            p = cache_slot(&x->reorder);
-            *p = (nn_prim){.n = t.n, .h = t.h, .w = t.w, .key = t.c * 2 + blocked};
-            if (dnnl_primitive_create(&p->prim, pd) != dnnl_success ||
-                dnnl_memory_create(&p->src, &from, x->ctx->engine, DNNL_MEMORY_NONE) != dnnl_success ||
-                dnnl_memory_create(&p->dst, &to, x->ctx->engine, DNNL_MEMORY_NONE) != dnnl_success) {
-                prim_release(p);
-                x->reorder.count--;
-                p = NULL;
-            }
-        }
+                                               NULL) == dnnl_success)
+            p = cache_add(x->ctx, &x->reorder, pd, t.n, t.h, t.w, t.c * 2 + blocked, 0);
         if (pd)
             dnnl_primitive_desc_destroy(pd);
         if (!p) {

@@ -223,6 +223,14 @@ int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err)
     return rc;
 }
 
+int nn_weights_load_model(nn_weights *w, const char *model_dir, const char *model,
+                          celeb_error *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s-weights_manifest.json", model_dir, model);
+    return nn_weights_load(w, path, err);
+}
+
 void nn_weights_free(nn_weights *w)
 {
     for (int i = 0; i < w->count; i++) {

@@ -37,6 +37,11 @@ int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err);
 int nn_weights_parse(nn_weights *w, const char *manifest_json, const unsigned char *bin,
                      long bin_size, celeb_error *err);
 
+/* nn_weights_load of "<model_dir>/<model>-weights_manifest.json", the
+ * layout of face-api's model folder. */
+int nn_weights_load_model(nn_weights *w, const char *model_dir, const char *model,
+                          celeb_error *err);
+
 void nn_weights_free(nn_weights *w);
 
 /* Returns the data of the tensor called name if its shape is exactly the
