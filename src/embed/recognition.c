@@ -123,15 +123,19 @@ static nn_tensor shortcut_add_relu(nn_exec *x, nn_tensor pooled, nn_tensor out)
     sum.blocked = out.blocked;
     if (x->status)
         return sum;
-#pragma omp parallel for collapse(2) if (nn_numel(sum) > 16384)
+    /* 16 channels at a time: contiguous in both layouts (channels are 16s here). */
     for (int n = 0; n < sum.n; n++)
         for (int y = 0; y < sum.h; y++)
             for (int xx = 0; xx < sum.w; xx++) {
                 int inside = y < out.h && xx < out.w;
-                for (int c = 0; c < sum.c; c++) {
-                    float v = (c < pooled.c ? pooled.data[nn_offset(pooled, n, y, xx, c)] : 0.0f) +
-                              (inside ? out.data[nn_offset(out, n, y, xx, c)] : 0.0f);
-                    sum.data[nn_offset(sum, n, y, xx, c)] = v > 0.0f ? v : 0.0f;
+                for (int c = 0; c < sum.c; c += 16) {
+                    float *s = sum.data + nn_offset(sum, n, y, xx, c);
+                    const float *p = c < pooled.c ? pooled.data + nn_offset(pooled, n, y, xx, c) : NULL;
+                    const float *o = inside ? out.data + nn_offset(out, n, y, xx, c) : NULL;
+                    for (int k = 0; k < 16; k++) {
+                        float v = (p ? p[k] : 0.0f) + (o ? o[k] : 0.0f);
+                        s[k] = v > 0.0f ? v : 0.0f;
+                    }
                 }
             }
     return sum;
