@@ -3,7 +3,7 @@
 # the build and the tests need (only those missing), then fetches the models.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PKGS="pkg-config libxnnpack-dev libpthreadpool-dev libdnnl-dev libopenblas-dev
+PKGS="pkg-config libdnnl-dev libxnnpack-dev libpthreadpool-dev
  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libwebp-dev
  libjpeg62-turbo-dev libexif-dev libcjson-dev libsqlite3-dev libcmocka-dev
  python3-pil"
