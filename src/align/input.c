@@ -58,17 +58,37 @@ static int axis_map_init(axis_map *m, int size, int side, int pad, int extent)
     return 0;
 }
 
-/* One source row resampled horizontally; mask 0 gives a padding row. */
-static void resample_row(const uint8_t *row, float mask, const axis_map *mx, int size, float *out)
+/* Output o's two taps, masked (padding is a multiplication by 0: exact). */
+static inline void resample_edge(const uint8_t *row, const axis_map *mx, int o, float *out)
 {
-    for (int o = 0; o < size; o++) {
-        const uint8_t *a = row + mx->i0[o] * 3, *b = row + mx->i1[o] * 3;
-        float ma = mx->m0[o] * mask, mb = mx->m1[o] * mask, dx = mx->d[o];
-        for (int c = 0; c < 3; c++) {
-            float l = (float)a[c] * ma, r = (float)b[c] * mb;
-            out[o * 3 + c] = l + (r - l) * dx;
-        }
+    const uint8_t *a = row + mx->i0[o] * 3, *b = row + mx->i1[o] * 3;
+    float ma = mx->m0[o], mb = mx->m1[o], dx = mx->d[o];
+    for (int c = 0; c < 3; c++) {
+        float l = (float)a[c] * ma, r = (float)b[c] * mb;
+        out[o * 3 + c] = l + (r - l) * dx;
     }
+}
+
+/* One source row resampled horizontally (NULL: a padding row). Outputs
+ * [lo, hi) have both taps inside the region and need no masks. */
+static void resample_row(const uint8_t *row, const axis_map *mx, int lo, int hi, int size,
+                         float *out)
+{
+    if (!row) {
+        memset(out, 0, (size_t)size * 3 * sizeof *out);
+        return;
+    }
+    for (int o = 0; o < lo; o++)
+        resample_edge(row, mx, o, out);
+    for (int o = lo; o < hi; o++) {
+        const uint8_t *a = row + mx->i0[o] * 3, *b = row + mx->i1[o] * 3;
+        float dx = mx->d[o], l0 = a[0], l1 = a[1], l2 = a[2];
+        out[o * 3] = l0 + ((float)b[0] - l0) * dx;
+        out[o * 3 + 1] = l1 + ((float)b[1] - l1) * dx;
+        out[o * 3 + 2] = l2 + ((float)b[2] - l2) * dx;
+    }
+    for (int o = hi; o < size; o++)
+        resample_edge(row, mx, o, out);
 }
 
 /* Output rows [y0, y1). */
@@ -78,6 +98,12 @@ static void rows_from_region(const image *img, int_rect r, int size, const input
 {
     size_t stride = (size_t)img->width * 3;
     const uint8_t *origin = img->rgb + (size_t)r.y * stride + (size_t)r.x * 3;
+    int lo = 0, hi = size;   /* the outputs whose two taps are inside the region: the
+                                padding is at the ends, so they are one range */
+    while (lo < size && !(mx->m0[lo] && mx->m1[lo]))
+        lo++;
+    while (hi > lo && !(mx->m0[hi - 1] && mx->m1[hi - 1]))
+        hi--;
     int have_top = -1, have_bottom = -1;   /* output row whose taps the buffers hold */
     for (int oy = y0; oy < y1; oy++) {
         int a = my->i0[oy], b = my->i1[oy];
@@ -89,12 +115,12 @@ static void rows_from_region(const image *img, int_rect r, int size, const input
                 bottom = t;
                 have_bottom = -1;
             } else {
-                resample_row(origin + (size_t)a * stride, ma, mx, size, top);
+                resample_row(ma ? origin + (size_t)a * stride : NULL, mx, lo, hi, size, top);
             }
         }
         have_top = oy;
         if (have_bottom < 0 || my->i1[have_bottom] != b || my->m1[have_bottom] != mb)
-            resample_row(origin + (size_t)b * stride, mb, mx, size, bottom);
+            resample_row(mb ? origin + (size_t)b * stride : NULL, mx, lo, hi, size, bottom);
         have_bottom = oy;
         float dy = my->d[oy];
         float *o = out + (size_t)oy * size * 3;
