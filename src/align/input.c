@@ -138,6 +138,12 @@ static void rows_from_region(const image *img, int_rect r, int size, const input
 void input_from_region(const image *img, int_rect r, int size, int centred, const input_norm *norm,
                        float *out)
 {
+    input_rows_from_region(img, r, size, centred, norm, size, out);
+}
+
+void input_rows_from_region(const image *img, int_rect r, int size, int centred,
+                            const input_norm *norm, int rows, float *out)
+{
     /* Padded square: side = max(w,h); the region sits at (pad_x, pad_y) in it. */
     int side = r.w > r.h ? r.w : r.h;
     int diff = abs(r.w - r.h);
@@ -148,20 +154,20 @@ void input_from_region(const image *img, int_rect r, int size, int centred, cons
 
     axis_map mx = {0}, my = {0};
     int threads = size >= 64 ? omp_get_max_threads() : 1;
-    float *rows = malloc((size_t)threads * size * 3 * 2 * sizeof *rows);
-    if (!rows || axis_map_init(&mx, size, side, pad_x, r.w) < 0 ||
+    float *buf = malloc((size_t)threads * size * 3 * 2 * sizeof *buf);
+    if (!buf || axis_map_init(&mx, size, side, pad_x, r.w) < 0 ||
         axis_map_init(&my, size, side, pad_y, r.h) < 0) {
         /* Out of memory for a few KB: leave a zero input rather than crash. */
-        memset(out, 0, (size_t)size * size * 3 * sizeof *out);
+        memset(out, 0, (size_t)rows * size * 3 * sizeof *out);
     } else {
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
         for (int t = 0; t < threads; t++) {
-            float *top = rows + (size_t)t * size * 6, *bottom = top + (size_t)size * 3;
-            rows_from_region(img, r, size, norm, &mx, &my, size * t / threads,
-                             size * (t + 1) / threads, out, top, bottom);
+            float *top = buf + (size_t)t * size * 6, *bottom = top + (size_t)size * 3;
+            rows_from_region(img, r, size, norm, &mx, &my, rows * t / threads,
+                             rows * (t + 1) / threads, out, top, bottom);
         }
     }
     axis_map_free(&mx);
     axis_map_free(&my);
-    free(rows);
+    free(buf);
 }

@@ -24,4 +24,8 @@ typedef struct int_rect { int x, y, w, h; } int_rect;
 void input_from_region(const image *img, int_rect region, int size, int centred,
                        const input_norm *norm, float *out);
 
+/* The first `rows` rows of the same (the rest of out is not written). */
+void input_rows_from_region(const image *img, int_rect region, int size, int centred,
+                            const input_norm *norm, int rows, float *out);
+
 #endif

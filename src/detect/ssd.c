@@ -378,9 +378,12 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
     nn_tensor h = nn_tensor_new(x, 1, SSD_INPUT, SSD_INPUT, 3);
     if (!x->status) {
         static const input_norm raw = {{0.0f, 0.0f, 0.0f}, 1.0f, 0.0f};
-        input_from_region(img, (int_rect){0, 0, img->width, img->height}, SSD_INPUT, 0, &raw,
-                          h.data);
-        det_div_add(h.data, nn_numel(h), 127.5f, -1.0f);
+        /* In a band the first conv reads 2 rows past the picture's: the rest
+         * of the input is never read. */
+        int need = rows + 2 < SSD_INPUT ? rows + 2 : SSD_INPUT;
+        input_rows_from_region(img, (int_rect){0, 0, img->width, img->height}, SSD_INPUT, 0,
+                               &raw, need, h.data);
+        det_div_add(h.data, (size_t)need * SSD_INPUT * 3, 127.5f, -1.0f);
     }
 
     nn_tensor pred[6];
