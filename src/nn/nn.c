@@ -308,7 +308,7 @@ void nn_conv_free(nn_conv_layer *l)
 
 int nn_winograd_pays(const nn_exec *x, int n, int h)
 {
-    return (n >= 8 && h >= 3) || (x->ctx->threads == 1 && h >= 8);
+    return (n >= 8 && h >= 3) || h >= 8;
 }
 
 /* An n x c x h x w activation descriptor, NHWC or blocked nChw16c. */

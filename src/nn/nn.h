@@ -144,9 +144,10 @@ void nn_conv_set_sum(nn_conv_layer *l);
 void nn_conv_set_winograd(nn_conv_layer *l);
 
 /* Whether Winograd beats the direct conv for a batch of n maps of h x h:
- * for 8+ maps of 3x3 and up, or single-threaded on maps of 8x8 and up
- * (bench/kernels.c, bench/nets). It needs the blocked layout, so a net
- * runs in it (nn_reorder) exactly where this holds. */
+ * maps of 8x8 and up, or batches of 8+ maps of 3x3 and up (bench/kernels.c,
+ * bench/nets; without reorders around each conv, at 1 and 2 threads). It
+ * needs the blocked layout, so a net runs in it (nn_reorder) exactly where
+ * this holds. */
 int nn_winograd_pays(const nn_exec *x, int n, int h);
 nn_tensor nn_conv_add(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor acc);
 
