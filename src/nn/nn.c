@@ -45,6 +45,8 @@ static void prim_release(nn_prim *p)
 {
     if (p->prim)
         dnnl_primitive_destroy(p->prim);
+    if (p->shared_weights)
+        p->weights = NULL;
     dnnl_memory_t *mems[5] = {&p->src, &p->src1, &p->dst, &p->weights, &p->bias};
     for (int i = 0; i < 5; i++)
         if (*mems[i])
@@ -301,6 +303,9 @@ void nn_conv_set_winograd(nn_conv_layer *l)
 void nn_conv_free(nn_conv_layer *l)
 {
     cache_free(&l->cache);
+    for (int i = 0; i < l->npacked; i++)
+        dnnl_memory_destroy(l->packed[i]);
+    l->npacked = 0;
     free(l->weights);
     free(l->bias);
     l->weights = l->bias = NULL;
@@ -370,8 +375,25 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
                                                 pr) == dnnl_success &&
              dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL) == dnnl_success;
     p = ok ? cache_add(ctx, &l->cache, pd, n, h, w, key, 0) : NULL;
+    const dnnl_memory_desc_t *wmd = p ? dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0) : NULL;
+    /* Primitives for other batch sizes usually want the same weights layout:
+     * share the packed copy instead of making one per shape. */
+    for (int i = 0; p && i < l->npacked; i++) {
+        const dnnl_memory_desc_t *md = NULL;
+        if (dnnl_memory_get_memory_desc(l->packed[i], &md) == dnnl_success && md &&
+            dnnl_memory_desc_equal(md, wmd)) {
+            p->weights = l->packed[i];
+            p->shared_weights = 1;
+            ok = dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success;
+            if (!ok) {
+                prim_release(p);
+                l->cache.count--;
+                p = NULL;
+            }
+            goto done;
+        }
+    }
     if (p) {
-        const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         dnnl_exec_arg_t args[2];
         ok = dnnl_memory_create(&p->weights, wmd, ctx->engine, DNNL_MEMORY_ALLOCATE) == dnnl_success &&
              dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success &&
@@ -383,12 +405,17 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
             args[1] = (dnnl_exec_arg_t){DNNL_ARG_TO, p->weights};
             ok = dnnl_primitive_execute(reorder, ctx->stream, 2, args) == dnnl_success;
         }
+        if (ok && l->npacked < NN_PRIM_CACHE) {
+            l->packed[l->npacked++] = p->weights;   /* the layer owns it from now on */
+            p->shared_weights = 1;
+        }
         if (!ok) {
             prim_release(p);
             l->cache.count--;   /* the slot was the last one taken */
             p = NULL;
         }
     }
+done:
     if (reorder)
         dnnl_primitive_destroy(reorder);
     if (rpd)

@@ -43,6 +43,7 @@ typedef struct nn_prim {
     int n, h, w, key;           /* input shape (and a layer-specific key) it was built for */
     dnnl_primitive_t prim;
     dnnl_memory_t src, src1, dst, weights, bias;
+    int shared_weights;         /* weights belong to the layer (nn_conv_layer.packed) */
 } nn_prim;
 
 #define NN_PRIM_CACHE 6         /* shapes remembered per layer */
@@ -113,6 +114,9 @@ typedef struct nn_conv_layer {
     float *weights;         /* [kh][kw][cin][cout] (HWIO), or [kh][kw][cin] depthwise; folded */
     float *bias;            /* [cout], folded */
     nn_prim_cache cache;
+    dnnl_memory_t packed[NN_PRIM_CACHE];   /* weights in the layouts the primitives chose,
+                                               shared by primitives that chose the same one */
+    int npacked;
 } nn_conv_layer;
 
 /* Builds a conv layer. filter is tfjs layout: HWIO [kh,kw,cin,cout], or
