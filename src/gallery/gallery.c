@@ -1,0 +1,798 @@
+/* gallery.c - the gallery as one SQLite file, see gallery.h.
+ *
+ * Schema "celeb.gallery/1":
+ *   meta(key, value)          schema, created (unix time), generation
+ *   identities(id, name UNIQUE, created)
+ *   faces(id, identity_id -> identities ON DELETE CASCADE, source, quality,
+ *         descriptor BLOB = 128 little-endian float32, created)
+ *
+ * Crash safety is SQLite's: WAL journal with synchronous=FULL, so a commit
+ * has reached the disk when COMMIT returns, and every change is a single
+ * BEGIN IMMEDIATE ... COMMIT (IMMEDIATE takes the write lock up front, so a
+ * second writer waits on the busy timeout instead of failing on upgrade).
+ *
+ * Generation: meta's 'generation' row is incremented inside every write
+ * transaction, and gallery_generation reads it. It is the same number for
+ * every connection and process, it survives reopening, and it moves with
+ * the very commit that changed the data (PRAGMA data_version would only see
+ * other connections' commits and differs from handle to handle). */
+#include "gallery.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define GALLERY_SCHEMA "celeb.gallery/1"
+#define BUSY_TIMEOUT_MS 5000
+#define DESCRIPTOR_BYTES (GALLERY_DIM * 4)
+#define PATH_BYTES 1024
+
+/* Every statement the handle runs, prepared once at open. */
+enum {
+    ST_BEGIN,
+    ST_BEGIN_READ,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_BUMP,
+    ST_GENERATION,
+    ST_ADD_IDENTITY,
+    ST_IDENTITY_ID,
+    ST_ADD_FACE,
+    ST_LIST,
+    ST_FACES_ALL,
+    ST_FACES_OF,
+    ST_REMOVE,
+    ST_RENAME,
+    ST_COUNT
+};
+
+static const char *const statement_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
+    [ST_GENERATION] = "SELECT value FROM meta WHERE key = 'generation'",
+    [ST_ADD_IDENTITY] = "INSERT OR IGNORE INTO identities(name, created) VALUES(?1, ?2)",
+    [ST_IDENTITY_ID] = "SELECT id FROM identities WHERE name = ?1",
+    [ST_ADD_FACE] = "INSERT INTO faces(identity_id, source, quality, descriptor, created) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5)",
+    /* Names sort bytewise (BINARY collation): stable whatever the locale. */
+    [ST_LIST] = "SELECT i.id, i.name, count(f.id) FROM identities i "
+                "LEFT JOIN faces f ON f.identity_id = i.id GROUP BY i.id ORDER BY i.name",
+    [ST_FACES_ALL] = "SELECT f.id, f.identity_id, i.name, f.source, f.quality, f.descriptor "
+                     "FROM faces f JOIN identities i ON i.id = f.identity_id "
+                     "ORDER BY i.name, f.id",
+    [ST_FACES_OF] = "SELECT f.id, f.identity_id, i.name, f.source, f.quality, f.descriptor "
+                    "FROM faces f JOIN identities i ON i.id = f.identity_id "
+                    "WHERE i.name = ?1 ORDER BY f.id",
+    [ST_REMOVE] = "DELETE FROM identities WHERE name = ?1",
+    [ST_RENAME] = "UPDATE identities SET name = ?2 WHERE name = ?1",
+};
+
+/* One transaction: an existing file is either all of this or none of it. */
+static const char schema_sql[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value NOT NULL);"
+    "CREATE TABLE identities(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " created INTEGER);"
+    "CREATE TABLE faces(id INTEGER PRIMARY KEY,"
+    " identity_id INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,"
+    " source TEXT NOT NULL, quality REAL NOT NULL, descriptor BLOB NOT NULL, created INTEGER);"
+    "CREATE INDEX faces_identity ON faces(identity_id);"
+    "INSERT INTO meta(key, value) VALUES('schema', '" GALLERY_SCHEMA "'),"
+    " ('created', CAST(strftime('%s', 'now') AS INTEGER)), ('generation', 0);";
+
+struct gallery {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    char path[PATH_BYTES];
+};
+
+// ----------------------------------------------------------------------------
+// Errors
+
+/* Maps SQLite's primary result code to ours: what the caller can act on. */
+static int map_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM: return CELEB_ENOMEM;
+    case SQLITE_NOTADB: return CELEB_EFORMAT;
+    case SQLITE_CORRUPT: return CELEB_ECORRUPT;
+    case SQLITE_CONSTRAINT: return CELEB_EINVAL;
+    case SQLITE_FULL: return CELEB_ELIMIT;
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_PROTOCOL: return CELEB_EIO;
+    default: return CELEB_EINTERNAL;
+    }
+}
+
+/* Fails with SQLite's current error on g's connection; call it before
+ * sqlite3_reset so the message is the one of the failed step. */
+static int db_fail(const gallery *g, celeb_error *err, const char *what)
+{
+    int rc = sqlite3_errcode(g->db);
+    return celeb_fail(err, map_code(rc), "%s: %s: %s", g->path, what, sqlite3_errmsg(g->db));
+}
+
+static int invalid(celeb_error *err, const char *what)
+{
+    return celeb_fail(err, CELEB_EINVAL, "%s", what);
+}
+
+// ----------------------------------------------------------------------------
+// Argument checks
+
+/* Length of the UTF-8 sequence at s if it is well formed (no overlongs,
+ * surrogates or code points past U+10FFFF), else 0; *cp gets the code point. */
+static int utf8_char(const unsigned char *s, unsigned *cp)
+{
+    int len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+            : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0)
+        return 0;
+    unsigned c = len == 1 ? s[0] : s[0] & (0x7fu >> len);
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;   /* also stops at the NUL */
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    static const unsigned min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < min_for_len[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* Names end up in JSON, terminal output and file names of reports, so they
+ * are held to the header's rule: 1..127 bytes of UTF-8, no control characters
+ * (C0, DEL or C1). */
+static int check_name(const char *name, celeb_error *err)
+{
+    if (!name)
+        return invalid(err, "name is missing");
+    size_t n = strlen(name);
+    if (n == 0 || n >= GALLERY_NAME_MAX)
+        return celeb_fail(err, CELEB_EINVAL, "a name must be 1 to %d bytes (got %zu)",
+                          GALLERY_NAME_MAX - 1, n);
+    const unsigned char *s = (const unsigned char *)name;
+    for (size_t i = 0; i < n;) {
+        unsigned c;
+        int len = utf8_char(s + i, &c);
+        if (len == 0)
+            return celeb_fail(err, CELEB_EINVAL, "name is not valid UTF-8 at byte %zu", i);
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+            return celeb_fail(err, CELEB_EINVAL, "name has a control character at byte %zu", i);
+        i += (size_t)len;
+    }
+    return CELEB_OK;
+}
+
+static int check_descriptor(const float *d, celeb_error *err)
+{
+    if (!d)
+        return invalid(err, "descriptor is missing");
+    for (int i = 0; i < GALLERY_DIM; i++)
+        if (!isfinite(d[i]))
+            return celeb_fail(err, CELEB_EINVAL, "descriptor value %d is not finite", i);
+    return CELEB_OK;
+}
+
+// ----------------------------------------------------------------------------
+// Descriptor blobs: 128 little-endian float32, whatever the host's byte order
+
+static void descriptor_encode(const float *d, unsigned char *out)
+{
+    for (int i = 0; i < GALLERY_DIM; i++, out += 4) {
+        uint32_t u;
+        memcpy(&u, &d[i], 4);
+        out[0] = (unsigned char)u;
+        out[1] = (unsigned char)(u >> 8);
+        out[2] = (unsigned char)(u >> 16);
+        out[3] = (unsigned char)(u >> 24);
+    }
+}
+
+static void descriptor_decode(const unsigned char *p, float *d)
+{
+    for (int i = 0; i < GALLERY_DIM; i++, p += 4) {
+        uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                     (uint32_t)p[3] << 24;
+        memcpy(&d[i], &u, 4);
+    }
+}
+
+// ----------------------------------------------------------------------------
+// Statements and transactions
+
+/* Steps a statement that returns no rows, then resets it for the next use. */
+static int run(gallery *g, int which, const char *what, celeb_error *err)
+{
+    sqlite3_stmt *s = g->st[which];
+    int rc = sqlite3_step(s);
+    int ret = rc == SQLITE_DONE ? CELEB_OK : db_fail(g, err, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return ret;
+}
+
+static void finish(gallery *g, int which)
+{
+    sqlite3_reset(g->st[which]);
+    sqlite3_clear_bindings(g->st[which]);
+}
+
+/* Undoes an open transaction; a failed COMMIT may already have rolled back. */
+static void rollback(gallery *g)
+{
+    if (!sqlite3_get_autocommit(g->db))
+        run(g, ST_ROLLBACK, "rollback", NULL);
+}
+
+/* Bumps the generation and commits; rolls back on any failure. */
+static int commit_change(gallery *g, celeb_error *err)
+{
+    int rc = run(g, ST_BUMP, "updating the generation", err);
+    if (rc == 0)
+        rc = run(g, ST_COMMIT, "commit", err);
+    if (rc < 0)
+        rollback(g);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// Open and close
+
+enum { FILE_EMPTY, FILE_GALLERY, FILE_OTHER };
+
+/* Classifies the open database without writing to it: no tables at all, a
+ * gallery of our schema, or anything else (another schema or version). */
+static int file_kind(gallery *g, int *kind, celeb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(g->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        int rc = db_fail(g, err, "cannot read the database");
+        sqlite3_finalize(s);
+        return rc;
+    }
+    int tables = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (tables == 0) {
+        *kind = FILE_EMPTY;
+        return CELEB_OK;
+    }
+    /* No meta table, or one without our columns, fails to prepare: another
+     * schema. A failing step is a real error (I/O, lock), not a verdict. */
+    *kind = FILE_OTHER;
+    if (sqlite3_prepare_v2(g->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &s, NULL) !=
+        SQLITE_OK)
+        return CELEB_OK;
+    int rc = CELEB_OK, step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(s, 0);
+        if (v && strcmp((const char *)v, GALLERY_SCHEMA) == 0)
+            *kind = FILE_GALLERY;
+    } else if (step != SQLITE_DONE) {
+        rc = db_fail(g, err, "cannot read the gallery's schema");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Runs one pragma (or any statement) and, if want is given, checks that its
+ * first result column reads back as want (pragmas fail silently). */
+static int pragma(gallery *g, const char *sql, const char *want, celeb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(g->db, sql, -1, &s, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int ret = CELEB_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        ret = db_fail(g, err, sql);
+    } else if (want) {
+        const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+        if (!v || strcmp((const char *)v, want) != 0)
+            ret = celeb_fail(err, CELEB_EIO, "%s: %s gave %s, not %s", g->path, sql,
+                             v ? (const char *)v : "nothing", want);
+    }
+    sqlite3_finalize(s);
+    return ret;
+}
+
+/* Creates schema v1 in an empty database. The emptiness is checked again
+ * under the write lock: another process may have created it meanwhile. */
+static int create_schema(gallery *g, celeb_error *err)
+{
+    /* WAL first: the journal mode cannot change inside a transaction. */
+    int rc = pragma(g, "PRAGMA journal_mode=WAL", "wal", err);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_exec(g->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(g, err, "cannot lock the new gallery");
+    int kind = FILE_OTHER;
+    rc = file_kind(g, &kind, err);
+    if (rc == 0 && kind == FILE_EMPTY && sqlite3_exec(g->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(g, err, "cannot create the gallery");
+    if (rc == 0 && sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(g, err, "cannot commit the new gallery");
+    if (rc < 0 && !sqlite3_get_autocommit(g->db))
+        sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Checks what the file is, creating the schema if allowed, and only then
+ * switches to WAL: a foreign database is left exactly as it was. */
+static int setup(gallery *g, int create, celeb_error *err)
+{
+    int kind;
+    int rc = file_kind(g, &kind, err);
+    if (rc == 0 && kind == FILE_EMPTY && create) {
+        rc = create_schema(g, err);
+        if (rc == 0)
+            rc = file_kind(g, &kind, err);
+    }
+    if (rc < 0)
+        return rc == CELEB_EFORMAT
+                   ? celeb_fail(err, CELEB_EFORMAT, "%s is not a SQLite database", g->path)
+                   : rc;
+    if (kind != FILE_GALLERY)
+        return celeb_fail(err, CELEB_EFORMAT, "%s is not a gallery (schema %s)", g->path,
+                          kind == FILE_EMPTY ? "missing: empty database" : "differs");
+    rc = pragma(g, "PRAGMA journal_mode=WAL", "wal", err);
+    if (rc == 0)
+        rc = pragma(g, "PRAGMA synchronous=FULL", NULL, err);
+    return rc < 0 ? rc : pragma(g, "PRAGMA synchronous", "2", err);   /* 2 = FULL */
+}
+
+static int prepare_all(gallery *g, celeb_error *err)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        if (sqlite3_prepare_v3(g->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &g->st[i],
+                               NULL) != SQLITE_OK) {
+            /* A gallery schema string on tables we cannot query: not ours. */
+            int code = map_code(sqlite3_errcode(g->db));
+            return celeb_fail(err, code == CELEB_EINTERNAL ? CELEB_EFORMAT : code,
+                              "%s is not a valid gallery: %s", g->path, sqlite3_errmsg(g->db));
+        }
+    }
+    return CELEB_OK;
+}
+
+/* A directory or device would only fail later with a vaguer message. */
+static int check_path(const char *path, celeb_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return celeb_fail(err, CELEB_EIO, "%s is not a regular file", path);
+    return CELEB_OK;
+}
+
+static int open_db(gallery *g, int create, celeb_error *err)
+{
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(g->path, &g->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        if (!g->db)
+            return celeb_fail(err, CELEB_ENOMEM, "%s: out of memory opening", g->path);
+        return celeb_fail(err, map_code(rc), "cannot open %s: %s", g->path,
+                          sqlite3_errmsg(g->db));
+    }
+    sqlite3_busy_timeout(g->db, BUSY_TIMEOUT_MS);
+    /* Must be set outside a transaction, before anything else runs; read
+     * back because a pragma SQLite does not know is silently ignored. */
+    rc = pragma(g, "PRAGMA foreign_keys=ON", NULL, err);
+    return rc < 0 ? rc : pragma(g, "PRAGMA foreign_keys", "1", err);
+}
+
+int gallery_open(const char *path, int create, gallery **out, celeb_error *err)
+{
+    if (!out)
+        return invalid(err, "gallery_open: no output handle");
+    *out = NULL;
+    if (!path || !*path)
+        return invalid(err, "gallery_open: no path");
+    if (strlen(path) >= PATH_BYTES)
+        return celeb_fail(err, CELEB_EINVAL, "gallery path too long (%zu bytes)", strlen(path));
+    int rc = check_path(path, err);
+    if (rc < 0)
+        return rc;
+    gallery *g = calloc(1, sizeof *g);
+    if (!g)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory opening %s", path);
+    snprintf(g->path, sizeof g->path, "%s", path);
+    rc = open_db(g, create, err);
+    if (rc == 0)
+        rc = setup(g, create, err);
+    if (rc == 0)
+        rc = prepare_all(g, err);
+    if (rc < 0) {
+        gallery_close(g);
+        return rc;
+    }
+    *out = g;
+    return CELEB_OK;
+}
+
+void gallery_close(gallery *g)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(g->st[i]);
+    /* The last connection to close checkpoints the WAL into the main file. */
+    sqlite3_close(g->db);
+    free(g);
+}
+
+// ----------------------------------------------------------------------------
+// Writes
+
+/* The identity's id, inserting it if new; inside the caller's transaction. */
+static int identity_for(gallery *g, const char *name, int64_t now, int64_t *id, celeb_error *err)
+{
+    sqlite3_bind_text(g->st[ST_ADD_IDENTITY], 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(g->st[ST_ADD_IDENTITY], 2, now);
+    int rc = run(g, ST_ADD_IDENTITY, "adding the identity", err);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *s = g->st[ST_IDENTITY_ID];
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    else
+        rc = db_fail(g, err, "finding the identity");
+    finish(g, ST_IDENTITY_ID);
+    return rc;
+}
+
+static int insert_face(gallery *g, int64_t identity, const char *source, float quality,
+                       const float *descriptor, int64_t now, celeb_error *err)
+{
+    unsigned char blob[DESCRIPTOR_BYTES];
+    descriptor_encode(descriptor, blob);
+    sqlite3_stmt *s = g->st[ST_ADD_FACE];
+    sqlite3_bind_int64(s, 1, identity);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 3, quality);
+    sqlite3_bind_blob(s, 4, blob, sizeof blob, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, now);
+    return run(g, ST_ADD_FACE, "adding the face", err);
+}
+
+static int check_face_args(const char *name, const char *source, float quality,
+                           const float *descriptor, celeb_error *err)
+{
+    int rc = check_name(name, err);
+    if (rc < 0)
+        return rc;
+    if (!source)
+        return invalid(err, "source is missing");
+    /* Longer sources would not fit gallery_face.source when read back. */
+    if (strlen(source) >= GALLERY_SOURCE_MAX)
+        return celeb_fail(err, CELEB_EINVAL, "source longer than %d bytes", GALLERY_SOURCE_MAX - 1);
+    /* SQLite stores a NaN REAL as NULL, which the NOT NULL column refuses. */
+    if (!isfinite(quality))
+        return invalid(err, "quality is not finite");
+    return check_descriptor(descriptor, err);
+}
+
+int gallery_add_face(gallery *g, const char *name, const char *source, float quality,
+                     const float descriptor[GALLERY_DIM], int64_t *face_id, celeb_error *err)
+{
+    if (!g)
+        return invalid(err, "gallery_add_face: no gallery");
+    int rc = check_face_args(name, source, quality, descriptor, err);
+    if (rc < 0)
+        return rc;
+    rc = run(g, ST_BEGIN, "cannot start a write", err);
+    if (rc < 0)
+        return rc;
+    int64_t now = (int64_t)time(NULL), identity = 0;
+    rc = identity_for(g, name, now, &identity, err);
+    if (rc == 0)
+        rc = insert_face(g, identity, source, quality, descriptor, now, err);
+    /* The rowid of this connection's insert, read before anything else runs. */
+    int64_t id = sqlite3_last_insert_rowid(g->db);
+    if (rc == 0)
+        rc = commit_change(g, err);
+    else
+        rollback(g);
+    if (rc == 0 && face_id)
+        *face_id = id;
+    return rc;
+}
+
+int gallery_remove(gallery *g, const char *name, celeb_error *err)
+{
+    if (!g)
+        return invalid(err, "gallery_remove: no gallery");
+    int rc = check_name(name, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = run(g, ST_BEGIN, "cannot start a write", err)) < 0)
+        return rc;
+    sqlite3_bind_text(g->st[ST_REMOVE], 1, name, -1, SQLITE_STATIC);
+    rc = run(g, ST_REMOVE, "removing the identity", err);
+    if (rc == 0 && sqlite3_changes(g->db) == 0)
+        rc = celeb_fail(err, CELEB_EINVAL, "no identity named '%s' in %s", name, g->path);
+    if (rc == 0)
+        return commit_change(g, err);
+    rollback(g);
+    return rc;
+}
+
+int gallery_rename(gallery *g, const char *old_name, const char *new_name, celeb_error *err)
+{
+    if (!g)
+        return invalid(err, "gallery_rename: no gallery");
+    int rc = check_name(old_name, err);
+    if (rc == 0)
+        rc = check_name(new_name, err);
+    if (rc < 0)
+        return rc;
+    /* The header's rule, literally: renaming to an existing name (itself
+     * included) is an error, so callers never mistake a no-op for a rename. */
+    if (strcmp(old_name, new_name) == 0)
+        return celeb_fail(err, CELEB_EINVAL, "'%s' is already named so", new_name);
+    if ((rc = run(g, ST_BEGIN, "cannot start a write", err)) < 0)
+        return rc;
+    sqlite3_bind_text(g->st[ST_RENAME], 1, old_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->st[ST_RENAME], 2, new_name, -1, SQLITE_STATIC);
+    rc = run(g, ST_RENAME, "renaming", err);
+    if (rc == CELEB_EINVAL)   /* the UNIQUE constraint on name */
+        rc = celeb_fail(err, CELEB_EINVAL, "an identity named '%s' already exists", new_name);
+    else if (rc == 0 && sqlite3_changes(g->db) == 0)
+        rc = celeb_fail(err, CELEB_EINVAL, "no identity named '%s' in %s", old_name, g->path);
+    if (rc == 0)
+        return commit_change(g, err);
+    rollback(g);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// Reads
+
+/* Makes room for element n of a malloc'd array of *cap elements. */
+static int grow(void **items, int *cap, int n, size_t size, celeb_error *err)
+{
+    if (n < *cap)
+        return CELEB_OK;
+    if (*cap > (1 << 28) / (int)size)
+        return celeb_fail(err, CELEB_ELIMIT, "gallery too large to list");
+    int ncap = *cap ? *cap * 2 : 16;
+    void *p = realloc(*items, (size_t)ncap * size);
+    if (!p)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory listing the gallery");
+    *items = p;
+    *cap = ncap;
+    return CELEB_OK;
+}
+
+/* Copies a text column into a fixed field; longer text was not written by
+ * this code, so it is reported rather than cut. */
+static int copy_text(gallery *g, sqlite3_stmt *s, int col, char *dst, size_t size, celeb_error *err)
+{
+    const unsigned char *v = sqlite3_column_text(s, col);
+    int n = sqlite3_column_bytes(s, col);
+    if (!v || (size_t)n >= size)
+        return celeb_fail(err, CELEB_ECORRUPT, "%s: a stored name or source is missing or too long",
+                          g->path);
+    memcpy(dst, v, (size_t)n + 1);
+    return CELEB_OK;
+}
+
+static int read_identity(gallery *g, sqlite3_stmt *s, gallery_identity *e, celeb_error *err)
+{
+    e->id = sqlite3_column_int64(s, 0);
+    e->faces = sqlite3_column_int(s, 2);
+    return copy_text(g, s, 1, e->name, sizeof e->name, err);
+}
+
+static int read_face(gallery *g, sqlite3_stmt *s, gallery_face *f, celeb_error *err)
+{
+    f->id = sqlite3_column_int64(s, 0);
+    f->identity_id = sqlite3_column_int64(s, 1);
+    f->quality = (float)sqlite3_column_double(s, 4);
+    int rc = copy_text(g, s, 2, f->name, sizeof f->name, err);
+    if (rc == 0)
+        rc = copy_text(g, s, 3, f->source, sizeof f->source, err);
+    if (rc < 0)
+        return rc;
+    const void *blob = sqlite3_column_blob(s, 5);
+    if (!blob || sqlite3_column_bytes(s, 5) != DESCRIPTOR_BYTES)
+        return celeb_fail(err, CELEB_ECORRUPT, "%s: face %lld has a descriptor of %d bytes",
+                          g->path, (long long)f->id, sqlite3_column_bytes(s, 5));
+    descriptor_decode(blob, f->descriptor);
+    return CELEB_OK;
+}
+
+typedef int (*read_row_fn)(gallery *g, sqlite3_stmt *s, void *item, celeb_error *err);
+
+/* Steps a bound query to the end, reading each row into a growing array. */
+static int collect(gallery *g, int which, size_t size, read_row_fn read_row, void **out, int *n,
+                   celeb_error *err)
+{
+    sqlite3_stmt *s = g->st[which];
+    char *items = NULL;
+    int count = 0, cap = 0, rc = CELEB_OK, step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        rc = grow((void **)&items, &cap, count, size, err);
+        if (rc == 0)
+            rc = read_row(g, s, items + (size_t)count * size, err);
+        count++;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = db_fail(g, err, "reading the gallery");
+    finish(g, which);
+    if (rc < 0) {
+        free(items);
+        return rc;
+    }
+    *out = items;
+    *n = count;
+    return CELEB_OK;
+}
+
+static int read_identity_row(gallery *g, sqlite3_stmt *s, void *item, celeb_error *err)
+{
+    return read_identity(g, s, item, err);
+}
+
+static int read_face_row(gallery *g, sqlite3_stmt *s, void *item, celeb_error *err)
+{
+    return read_face(g, s, item, err);
+}
+
+int gallery_list(gallery *g, gallery_identity **out, int *n, celeb_error *err)
+{
+    if (!g || !out || !n)
+        return invalid(err, "gallery_list: missing argument");
+    *out = NULL;
+    *n = 0;
+    void *items = NULL;
+    int rc = collect(g, ST_LIST, sizeof **out, read_identity_row, &items, n, err);
+    *out = items;
+    return rc;
+}
+
+int gallery_faces(gallery *g, const char *name, gallery_face **out, int *n, celeb_error *err)
+{
+    if (!g || !out || !n)
+        return invalid(err, "gallery_faces: missing argument");
+    *out = NULL;
+    *n = 0;
+    int rc = name ? check_name(name, err) : CELEB_OK;
+    if (rc < 0)
+        return rc;
+    int which = name ? ST_FACES_OF : ST_FACES_ALL;
+    if (name)
+        sqlite3_bind_text(g->st[which], 1, name, -1, SQLITE_STATIC);
+    void *items = NULL;
+    rc = collect(g, which, sizeof **out, read_face_row, &items, n, err);
+    *out = items;
+    return rc;
+}
+
+int64_t gallery_generation(gallery *g)
+{
+    if (!g)
+        return -1;
+    sqlite3_stmt *s = g->st[ST_GENERATION];
+    /* On a failed read -1 differs from every real generation, so a caller
+     * polling for changes reloads rather than trusts a stale copy. */
+    int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    finish(g, ST_GENERATION);
+    return v;
+}
+
+// ----------------------------------------------------------------------------
+// Export
+
+/* Attaches item to parent (an array when key is NULL); on failure item is
+ * deleted, so the caller owns nothing either way. */
+static int attach(cJSON *parent, const char *key, cJSON *item)
+{
+    int ok = item && (key ? cJSON_AddItemToObject(parent, key, item)
+                          : cJSON_AddItemToArray(parent, item));
+    if (!ok)
+        cJSON_Delete(item);
+    return ok;
+}
+
+static cJSON *face_json(const gallery_face *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o && cJSON_AddNumberToObject(o, "id", (double)f->id) &&
+        cJSON_AddStringToObject(o, "source", f->source) &&
+        cJSON_AddNumberToObject(o, "quality", f->quality) &&
+        attach(o, "descriptor", cJSON_CreateFloatArray(f->descriptor, GALLERY_DIM)))
+        return o;
+    cJSON_Delete(o);
+    return NULL;
+}
+
+/* {"id","name","faces":[...]} for identity e; the faces from *next on
+ * (ordered by name, then id, like the identities) are its own while their
+ * identity_id matches. */
+static cJSON *identity_json(const gallery_identity *e, const gallery_face *faces, int nfaces,
+                            int *next)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = o ? cJSON_AddArrayToObject(o, "faces") : NULL;
+    int ok = arr && cJSON_AddNumberToObject(o, "id", (double)e->id) &&
+             cJSON_AddStringToObject(o, "name", e->name);
+    for (; ok && *next < nfaces && faces[*next].identity_id == e->id; (*next)++)
+        ok = attach(arr, NULL, face_json(&faces[*next]));
+    if (ok)
+        return o;
+    cJSON_Delete(o);
+    return NULL;
+}
+
+/* The document for one consistent snapshot of identities and faces. */
+static cJSON *gallery_json(const gallery_identity *ids, int nids, const gallery_face *faces,
+                           int nfaces)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "identities");
+    if (!cJSON_AddStringToObject(root, "schema", GALLERY_SCHEMA) || !arr) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    int next = 0;
+    for (int i = 0; i < nids; i++) {
+        if (!attach(arr, NULL, identity_json(&ids[i], faces, nfaces, &next))) {
+            cJSON_Delete(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
+/* Both queries inside one read transaction, so that the face counts and the
+ * faces come from the same commit even while another process writes. */
+static int snapshot(gallery *g, gallery_identity **ids, int *nids, gallery_face **faces,
+                    int *nfaces, celeb_error *err)
+{
+    int rc = run(g, ST_BEGIN_READ, "cannot start a read", err);
+    if (rc < 0)
+        return rc;
+    rc = gallery_list(g, ids, nids, err);
+    if (rc == 0)
+        rc = gallery_faces(g, NULL, faces, nfaces, err);
+    /* Nothing was written: ending the read transaction cannot lose data. */
+    rollback(g);
+    return rc;
+}
+
+int gallery_export(gallery *g, FILE *out, celeb_error *err)
+{
+    if (!g || !out)
+        return invalid(err, "gallery_export: missing argument");
+    gallery_identity *ids = NULL;
+    gallery_face *faces = NULL;
+    int nids = 0, nfaces = 0;
+    int rc = snapshot(g, &ids, &nids, &faces, &nfaces, err);
+    cJSON *doc = rc == 0 ? gallery_json(ids, nids, faces, nfaces) : NULL;
+    char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+    if (rc == 0 && !text)
+        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory exporting %s", g->path);
+    if (rc == 0 && (fputs(text, out) == EOF || fputc('\n', out) == EOF || fflush(out) != 0))
+        rc = celeb_fail(err, CELEB_EIO, "cannot write the export of %s", g->path);
+    free(text);
+    cJSON_Delete(doc);
+    free(ids);
+    free(faces);
+    return rc;
+}
