@@ -4,5 +4,7 @@
 #define CELEB_CLI_COMMANDS_H
 
 int cmd_faces(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
+int cmd_gallery(int argc, char **argv);
 
 #endif

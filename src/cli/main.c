@@ -13,6 +13,8 @@ static void usage(FILE *out)
             "\n"
             "commands:\n"
             "  faces FILE...   every face of a frame: box, score, 68 landmarks, crop, 128-D descriptor (JSON)\n"
+            "  enroll DIR      add people to the gallery from DIR/<Person_Name>/* (or --name NAME PHOTO...)\n"
+            "  gallery CMD     list | remove NAME | rename OLD NEW | export the gallery\n"
             "  help            this text; `celeb COMMAND --help` for a command's options\n");
 }
 
@@ -25,6 +27,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "faces"))
         return cmd_faces(argc - 1, argv + 1);
+    if (!strcmp(cmd, "enroll"))
+        return cmd_enroll(argc - 1, argv + 1);
+    if (!strcmp(cmd, "gallery"))
+        return cmd_gallery(argc - 1, argv + 1);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
         return 0;

@@ -145,6 +145,41 @@ int face_engine_describe(face_engine *e, const image *img, face *faces, int n, c
     return rc;
 }
 
+/* The chosen detector on one image. */
+static int detect(face_engine *e, const image *img, face_box *boxes, int *found, celeb_error *err)
+{
+    return e->opt.detector == FACE_DETECTOR_TINY
+               ? tiny_detect(&e->tiny, img, e->opt.min_score, boxes, MAX_FACES, found, err)
+               : ssd_detect(&e->ssd, img, e->opt.min_score, 100, boxes, MAX_FACES, found, err);
+}
+
+/* img centred on a black canvas `scale` times its size; *ox, *oy: its offset. */
+static int make_canvas(const image *img, int scale, image *canvas, int *ox, int *oy)
+{
+    if (image_alloc(canvas, img->width * scale, img->height * scale) < 0)
+        return CELEB_ENOMEM;
+    memset(canvas->rgb, 0, (size_t)canvas->width * canvas->height * 3);
+    *ox = (canvas->width - img->width) / 2;
+    *oy = (canvas->height - img->height) / 2;
+    for (int y = 0; y < img->height; y++)
+        memcpy(canvas->rgb + ((size_t)(y + *oy) * canvas->width + *ox) * 3,
+               img->rgb + (size_t)y * img->width * 3, (size_t)img->width * 3);
+    return CELEB_OK;
+}
+
+/* Moves a face found on a canvas back to the image's coordinates. */
+static void shift_face(face *f, int ox, int oy)
+{
+    f->box.x -= ox;
+    f->box.y -= oy;
+    for (int i = 0; i < LM_POINTS; i++) {
+        f->landmarks[i][0] -= ox;
+        f->landmarks[i][1] -= oy;
+    }
+    f->align_rect.x -= ox;
+    f->align_rect.y -= oy;
+}
+
 int face_engine_run(face_engine *e, const image *img, face **faces, int *n, celeb_error *err)
 {
     *faces = NULL;
@@ -152,10 +187,22 @@ int face_engine_run(face_engine *e, const image *img, face **faces, int *n, cele
     face_box *boxes = malloc(MAX_FACES * sizeof *boxes);
     if (!boxes)
         return celeb_fail(err, CELEB_ENOMEM, "out of memory");
-    int found = 0;
-    int rc = e->opt.detector == FACE_DETECTOR_TINY
-                 ? tiny_detect(&e->tiny, img, e->opt.min_score, boxes, MAX_FACES, &found, err)
-                 : ssd_detect(&e->ssd, img, e->opt.min_score, 100, boxes, MAX_FACES, &found, err);
+    int found = 0, ox = 0, oy = 0;
+    image canvas = {0};
+    const image *on = img;   /* the image the faces were found on */
+    int rc = detect(e, img, boxes, &found, err);
+    /* Measured on ../shared/data/celebs: of the 51 photos where SSD finds no
+     * face, a 2x canvas finds 42 and 3x 48, with no face on the no-face
+     * images of ../shared/data/media (1.5x found one in a painting). */
+    for (int scale = 2; rc == 0 && found == 0 && e->opt.find_tight_crops && scale <= 3; scale++) {
+        image_free(&canvas);
+        rc = make_canvas(img, scale, &canvas, &ox, &oy);
+        if (rc < 0)
+            rc = celeb_fail(err, rc, "out of memory for a %dx canvas", scale);
+        else
+            rc = detect(e, &canvas, boxes, &found, err);
+        on = &canvas;
+    }
     face *out = NULL;
     if (rc == 0 && found > 0) {
         out = calloc((size_t)found, sizeof *out);
@@ -164,8 +211,11 @@ int face_engine_run(face_engine *e, const image *img, face **faces, int *n, cele
         for (int i = 0; rc == 0 && i < found; i++)
             out[i].box = boxes[i];
         if (rc == 0)
-            rc = face_engine_describe(e, img, out, found, err);
+            rc = face_engine_describe(e, on, out, found, err);
+        for (int i = 0; rc == 0 && on == &canvas && i < found; i++)
+            shift_face(&out[i], ox, oy);
     }
+    image_free(&canvas);
     free(boxes);
     if (rc < 0) {
         free(out);

@@ -28,6 +28,9 @@ typedef struct face_engine_options {
     face_detector detector;  /* SSD (default) or tiny */
     float min_score;         /* detection threshold; 0 = the detector's default (0.5) */
     int tiny_size;           /* tiny detector input, multiple of 32; 0 = 416 */
+    int find_tight_crops;    /* when nothing is found, look again with the image centred on a
+                                2x, then 3x black canvas: the detectors miss faces that fill the
+                                frame (the enrolment photos people have). Off: face-api's output. */
 } face_engine_options;
 
 typedef struct face_engine {

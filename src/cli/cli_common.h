@@ -1,0 +1,17 @@
+/* cli_common.h - what several subcommands share: the gallery path and
+ * printing a cJSON document as one line. */
+#ifndef CELEB_CLI_COMMON_H
+#define CELEB_CLI_COMMON_H
+
+#include <cJSON.h>
+
+/* The gallery file to use: the --gallery value if given, else
+ * $CELEB_GALLERY, else $XDG_DATA_HOME/celeb/gallery.db (default
+ * ~/.local/share/celeb/gallery.db); the folder is created if missing.
+ * Returns a pointer to a static buffer or to `given`. */
+const char *cli_gallery_path(const char *given);
+
+/* Prints doc as one line on stdout and flushes; deletes doc. */
+void cli_print_json(cJSON *doc);
+
+#endif

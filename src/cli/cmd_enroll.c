@@ -1,0 +1,216 @@
+/* cmd_enroll.c - `celeb enroll`: add people to the gallery from photos.
+ *
+ * Takes GIPHY's training layout, DIR/<Person_Name>/<photo> (every image in
+ * a person's folder), or one person's photos with --name. Each photo must
+ * show exactly one face (tight crops included: the engine looks again on a
+ * bigger canvas); it is committed to the gallery on its own, so a run
+ * killed half way leaves every reported photo in place. stdout gets one
+ * JSON line per photo, written after its commit, then a summary line. */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "face/faces.h"
+#include "gallery/gallery.h"
+#include "media/media.h"
+
+typedef struct enroll_run {
+    face_engine engine;
+    gallery *gallery;
+    int done, total, enrolled, skipped;
+} enroll_run;
+
+static void enroll_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: celeb enroll [OPTIONS] DIR\n"
+            "       celeb enroll [OPTIONS] --name NAME PHOTO...\n"
+            "\n"
+            "Adds people to the gallery, no retraining: DIR/<Person_Name>/* (one folder per\n"
+            "person, the folder name is the name) or the PHOTOs of NAME. A photo must show one\n"
+            "face; photos with none or several are skipped and reported. Takes effect at once.\n"
+            "stdout: one JSON line per photo, then a summary line; progress on stderr.\n"
+            "\n"
+            "options:\n"
+            "  --gallery FILE   gallery (default $CELEB_GALLERY, else ~/.local/share/celeb/gallery.db)\n"
+            "  --name NAME      enroll the PHOTOs given as this person\n"
+            "  --threads N      threads (default: one per core)\n"
+            "  --models DIR     model folder\n");
+}
+
+/* The first frame of a photo, or an error. *img is a copy (caller frees). */
+static int load_photo(const char *path, image *img, celeb_error *err)
+{
+    media *m;
+    media_frame f;
+    int rc = media_open_file(path, NULL, &m, err);
+    if (rc < 0)
+        return rc;
+    rc = media_next_frame(m, &f, err);
+    if (rc == 0)
+        rc = celeb_fail(err, CELEB_ECORRUPT, "%s: no image in the file", path);
+    if (rc > 0) {
+        rc = image_alloc(img, f.img.width, f.img.height);
+        if (rc == 0)
+            memcpy(img->rgb, f.img.rgb, (size_t)img->width * img->height * 3);
+    }
+    media_close(m);
+    return rc < 0 ? rc : CELEB_OK;
+}
+
+/* Enrolls one photo and reports it (after the commit). */
+static void enroll_photo(enroll_run *r, const char *name, const char *path)
+{
+    celeb_error err = {0};
+    image img = {0};
+    face *faces = NULL;
+    int n = 0;
+    int64_t id = 0;
+    cJSON *line = cJSON_CreateObject();
+    cJSON_AddStringToObject(line, "file", path);
+    cJSON_AddStringToObject(line, "name", name);
+    int rc = load_photo(path, &img, &err);
+    if (rc == 0)
+        rc = face_engine_run(&r->engine, &img, &faces, &n, &err);
+    if (rc == 0 && n != 1)
+        rc = celeb_fail(&err, CELEB_EINVAL, n ? "%d faces in the photo, need exactly one" : "no face found", n);
+    /* quality: the detector's confidence in the face */
+    if (rc == 0)
+        rc = gallery_add_face(r->gallery, name, path, (float)faces[0].box.score,
+                              faces[0].descriptor, &id, &err);
+    r->done++;
+    if (rc == 0) {
+        r->enrolled++;
+        cJSON_AddStringToObject(line, "status", "enrolled");
+        cJSON_AddNumberToObject(line, "face_id", (double)id);
+        cJSON_AddNumberToObject(line, "quality", faces[0].box.score);
+        fprintf(stderr, "[%d/%d] %s: enrolled as %s\n", r->done, r->total, path, name);
+    } else {
+        r->skipped++;
+        cJSON_AddStringToObject(line, "status", "skipped");
+        cJSON_AddStringToObject(line, "reason", err.message);
+        fprintf(stderr, "[%d/%d] %s: skipped: %s\n", r->done, r->total, path, err.message);
+    }
+    cli_print_json(line);
+    free(faces);
+    image_free(&img);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int visible(const struct dirent *d) { return d->d_name[0] != '.'; }
+
+static int is_kind(const char *path, mode_t kind)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind;
+}
+
+/* DIR/<Person>/<photo>: counts the photos (pass 0) or enrolls them (pass 1). */
+static int walk(enroll_run *r, const char *dir, int pass)
+{
+    struct dirent **people;
+    int np = scandir(dir, &people, visible, by_name);
+    if (np < 0) {
+        fprintf(stderr, "celeb enroll: cannot read folder %s\n", dir);
+        return -1;
+    }
+    for (int i = 0; i < np; i++) {
+        char person[4096];
+        snprintf(person, sizeof person, "%s/%s", dir, people[i]->d_name);
+        struct dirent **photos;
+        int nf = is_kind(person, S_IFDIR) ? scandir(person, &photos, visible, by_name) : -1;
+        for (int j = 0; j < nf; j++) {
+            char path[8192];
+            snprintf(path, sizeof path, "%s/%s", person, photos[j]->d_name);
+            if (is_kind(path, S_IFREG)) {
+                if (pass)
+                    enroll_photo(r, people[i]->d_name, path);
+                else
+                    r->total++;
+            }
+            free(photos[j]);
+        }
+        if (nf >= 0)
+            free(photos);
+        free(people[i]);
+    }
+    free(people);
+    return 0;
+}
+
+int cmd_enroll(int argc, char **argv)
+{
+    const char *gallery_arg = NULL, *name = NULL;
+    face_engine_options opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1};
+    static const struct option opts[] = {
+        {"gallery", required_argument, 0, 'g'}, {"name", required_argument, 0, 'n'},
+        {"threads", required_argument, 0, 't'}, {"models", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'g': gallery_arg = optarg; break;
+        case 'n': name = optarg; break;
+        case 't': opt.threads = atoi(optarg); break;
+        case 'm': opt.model_dir = optarg; break;
+        case 'h': enroll_usage(stdout); return 0;
+        default: enroll_usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc || (!name && argc - optind != 1)) {
+        enroll_usage(stderr);
+        return 2;
+    }
+    if (!name && !is_kind(argv[optind], S_IFDIR)) {
+        fprintf(stderr, "celeb enroll: %s is not a folder (use --name NAME PHOTO... for photos)\n",
+                argv[optind]);
+        return 2;
+    }
+    enroll_run r = {0};
+    celeb_error err = {0};
+    const char *path = cli_gallery_path(gallery_arg);
+    if (gallery_open(path, 1, &r.gallery, &err) < 0) {
+        fprintf(stderr, "celeb enroll: %s\n", err.message);
+        return 1;
+    }
+    if (face_engine_open(&r.engine, &opt, &err) < 0) {
+        fprintf(stderr, "celeb enroll: %s\n", err.message);
+        gallery_close(r.gallery);
+        return 1;
+    }
+    int status = 0;
+    if (name) {
+        r.total = argc - optind;
+        for (int i = optind; i < argc; i++)
+            enroll_photo(&r, name, argv[i]);
+    } else if (walk(&r, argv[optind], 0) < 0 || walk(&r, argv[optind], 1) < 0) {
+        status = 1;
+    }
+    gallery_identity *ids = NULL;
+    int nids = 0;
+    gallery_list(r.gallery, &ids, &nids, &err);
+    cJSON *sum = cJSON_CreateObject();
+    cJSON_AddBoolToObject(sum, "summary", 1);
+    cJSON_AddStringToObject(sum, "gallery", path);
+    cJSON_AddNumberToObject(sum, "photos", r.done);
+    cJSON_AddNumberToObject(sum, "enrolled", r.enrolled);
+    cJSON_AddNumberToObject(sum, "skipped", r.skipped);
+    cJSON_AddNumberToObject(sum, "identities", nids);
+    cli_print_json(sum);
+    fprintf(stderr, "celeb enroll: %d photos, %d enrolled, %d skipped; the gallery %s has %d people\n",
+            r.done, r.enrolled, r.skipped, path, nids);
+    free(ids);
+    face_engine_close(&r.engine);
+    gallery_close(r.gallery);
+    return status;
+}

@@ -1,0 +1,75 @@
+/* cmd_gallery.c - `celeb gallery`: list, remove, rename, export. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "gallery/gallery.h"
+
+static void gallery_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: celeb gallery [--gallery FILE] COMMAND\n"
+            "\n"
+            "commands:\n"
+            "  list             one line per person: NAME <tab> number of photos\n"
+            "  remove NAME      remove a person and their photos\n"
+            "  rename OLD NEW   rename a person\n"
+            "  export           the whole gallery as JSON (descriptors included)\n"
+            "\n"
+            "--gallery FILE: default $CELEB_GALLERY, else ~/.local/share/celeb/gallery.db\n");
+}
+
+int cmd_gallery(int argc, char **argv)
+{
+    const char *gallery_arg = NULL;
+    static const struct option opts[] = {{"gallery", required_argument, 0, 'g'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'g': gallery_arg = optarg; break;
+        case 'h': gallery_usage(stdout); return 0;
+        default: gallery_usage(stderr); return 2;
+        }
+    }
+    int nargs = argc - optind;
+    const char *cmd = nargs > 0 ? argv[optind] : "";
+    int want = !strcmp(cmd, "list") || !strcmp(cmd, "export") ? 1
+               : !strcmp(cmd, "remove")                        ? 2
+               : !strcmp(cmd, "rename")                        ? 3
+                                                               : -1;
+    if (want < 0 || nargs != want) {
+        gallery_usage(stderr);
+        return 2;
+    }
+    gallery *g;
+    celeb_error err = {0};
+    if (gallery_open(cli_gallery_path(gallery_arg), 0, &g, &err) < 0) {
+        fprintf(stderr, "celeb gallery: %s\n", err.message);
+        return 1;
+    }
+    int rc = 0;
+    if (!strcmp(cmd, "list")) {
+        gallery_identity *ids = NULL;
+        int n = 0;
+        rc = gallery_list(g, &ids, &n, &err);
+        for (int i = 0; rc == 0 && i < n; i++)
+            printf("%s\t%d\n", ids[i].name, ids[i].faces);
+        free(ids);
+    } else if (!strcmp(cmd, "export")) {
+        rc = gallery_export(g, stdout, &err);
+    } else if (!strcmp(cmd, "remove")) {
+        rc = gallery_remove(g, argv[optind + 1], &err);
+    } else {
+        rc = gallery_rename(g, argv[optind + 1], argv[optind + 2], &err);
+    }
+    if (rc < 0)
+        fprintf(stderr, "celeb gallery: %s\n", err.message);
+    gallery_close(g);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,101 @@
+#!/bin/sh
+# End-to-end tests of `celeb enroll` and `celeb gallery`, including an enroll
+# killed with SIGKILL half way. Photos are linked (never copied) from
+# ../shared into a temporary folder. "ok"/"not ok" lines for tests/run.sh.
+set -u
+CELEB=${CELEB:-build/asan/celeb}
+SHARED=$(cd "${CELEB_SHARED:-../shared}" && pwd)
+C=$SHARED/data/celebs
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+PY=/usr/bin/python3
+
+# --- a small training folder: two people, one photo without a face ---------------
+mkdir -p "$T/raw/Barack_Obama" "$T/raw/Joe_Biden"
+ln -s "$C/Barack_Obama/obama.jpg" "$T/raw/Barack_Obama/a.jpg"
+ln -s "$C/Barack_Obama/obama2.jpg" "$T/raw/Barack_Obama/b.jpg"
+ln -s "$SHARED/data/media/dlib_dog.jpg" "$T/raw/Barack_Obama/dog.jpg"
+ln -s "$C/Joe_Biden/biden.jpg" "$T/raw/Joe_Biden/biden.jpg"
+G=$T/g.db
+"$CELEB" enroll --gallery "$G" "$T/raw" >"$T/out" 2>"$T/err"
+check "enroll a folder: exit 0" "[ $? -eq 0 ]"
+check "3 photos enrolled, the dog skipped as 'no face found'" \
+    "[ \$(grep -c '\"status\":\"enrolled\"' '$T/out') -eq 3 ] && grep 'dog.jpg' '$T/out' | grep -q 'no face found'"
+"$CELEB" gallery --gallery "$G" list >"$T/list"
+check "gallery list: Barack_Obama 2, Joe_Biden 1" \
+    "[ \"\$(cat '$T/list')\" = \"\$(printf 'Barack_Obama\t2\nJoe_Biden\t1')\" ]"
+"$CELEB" enroll --gallery "$G" --name Madonna "$C/Madonna/httpwwwblackdogfilmscomwordpresswpcontentuploadsmadonnacelebrationxjpg.jpg" >/dev/null 2>&1
+check "enroll --name adds a person at once" "\"$CELEB\" gallery --gallery '$G' list | grep -q '^Madonna	1$'"
+"$CELEB" gallery --gallery "$G" rename Madonna Madonna_Ciccone
+check "rename" "[ $? -eq 0 ] && \"$CELEB\" gallery --gallery '$G' list | grep -q '^Madonna_Ciccone	1$'"
+"$CELEB" gallery --gallery "$G" rename Nobody X 2>"$T/err"
+check "rename of an unknown person: exit 1 with a message" "[ $? -eq 1 ] && [ -s '$T/err' ]"
+"$CELEB" gallery --gallery "$G" remove Madonna_Ciccone
+check "remove" "[ $? -eq 0 ] && ! \"$CELEB\" gallery --gallery '$G' list | grep -q Madonna"
+"$CELEB" gallery --gallery "$G" export >"$T/export.json"
+check "export: valid JSON with 2 people, 3 descriptors of 128" \
+    "$PY -c \"import json; d=json.load(open('$T/export.json')); ids=d['identities']; assert len(ids)==2 and sum(len(i['faces']) for i in ids)==3 and all(len(f['descriptor'])==128 for i in ids for f in i['faces'])\""
+check "the enrolled descriptors separate the people: Obama-Obama < 0.6 < Obama-Biden" \
+    "$PY -c \"
+import json, math
+d = {i['name']: [f['descriptor'] for f in i['faces']] for i in json.load(open('$T/export.json'))['identities']}
+dist = lambda a, b: math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b)))
+o = d['Barack_Obama']; b = d['Joe_Biden'][0]
+assert dist(o[0], o[1]) < 0.6 < dist(o[0], b), (dist(o[0], o[1]), dist(o[0], b))\""
+
+# --- bad inputs ----------------------------------------------------------------------
+echo "not a database" >"$T/bad.db"
+"$CELEB" gallery --gallery "$T/bad.db" list >/dev/null 2>"$T/err"
+check "a gallery file that is not a database: exit 1, message names it" "[ $? -eq 1 ] && grep -q 'bad.db' '$T/err'"
+"$CELEB" enroll --gallery "$T/bad.db" "$T/raw" >/dev/null 2>"$T/err"
+check "enroll into a non-database: exit 1, the file untouched" "[ $? -eq 1 ] && [ \"\$(cat '$T/bad.db')\" = 'not a database' ]"
+"$CELEB" enroll --gallery "$G" "$T/missing" >/dev/null 2>"$T/err"
+check "enroll a missing folder: usage error" "[ $? -eq 2 ] && grep -q 'not a folder' '$T/err'"
+"$CELEB" gallery --gallery "$T/none.db" list >/dev/null 2>"$T/err"
+check "gallery list of a missing file: exit 1" "[ $? -eq 1 ] && [ -s '$T/err' ]"
+
+# --- killed half way -------------------------------------------------------------------
+K=$T/kill.db
+"$CELEB" enroll --threads 1 --gallery "$K" "$C" >"$T/kill.out" 2>/dev/null &
+pid=$!
+i=0
+while [ "$(grep -c '"enrolled"' "$T/kill.out" 2>/dev/null)" -lt 12 ] && [ $i -lt 600 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "enroll killed with SIGKILL: gallery passes integrity_check, holds every reported photo (and at most the one in flight)" \
+    "$PY - '$K' '$T/kill.out' <<'PYEOF'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
+rows = {r[0]: r[1] for r in db.execute('SELECT id, source FROM faces')}
+assert all(len(r[0]) == 512 for r in db.execute('SELECT descriptor FROM faces'))
+reported = {}
+for line in open(sys.argv[2]):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue   # a line cut by the kill
+    if d.get('status') == 'enrolled':
+        reported[d['face_id']] = d['file']
+assert len(reported) >= 12, len(reported)
+assert all(rows.get(i) == f for i, f in reported.items()), 'a reported photo is missing'
+assert len(rows) - len(reported) in (0, 1), (len(rows), len(reported))
+PYEOF"
+"$CELEB" enroll --threads 1 --gallery "$K" --name Lenna "$C/Lenna/giphy_image1.jpg" >/dev/null 2>&1
+check "the killed gallery takes new photos" "[ $? -eq 0 ] && \"$CELEB\" gallery --gallery '$K' list | grep -q '^Lenna	1$'"
+
+# --- tight crops: face-api's SSD finds nothing, enroll looks again on a bigger canvas ---
+J="$C/Jim_Parsons/sheldon1.png"
+"$CELEB" faces "$J" >"$T/jim.json"
+check "a tight 150x150 crop: celeb faces (face-api's SSD) finds no face, like the reference" \
+    "grep -q '\"faces\":\[\]' '$T/jim.json'"
+"$CELEB" enroll --gallery "$T/jim.db" --name Jim_Parsons "$J" >"$T/jim.out" 2>/dev/null
+check "enroll finds the face by looking again on a padded canvas" \
+    "grep -q '\"status\":\"enrolled\"' '$T/jim.out'"
