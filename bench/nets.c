@@ -127,25 +127,6 @@ static int resize_nearest(const image *src, image *dst, int w, int h)
     return 0;
 }
 
-static int load_image(const char *path, image *img, celeb_error *err)
-{
-    media *m;
-    media_frame f;
-    int rc = media_open_file(path, NULL, &m, err);
-    if (rc < 0)
-        return rc;
-    rc = media_next_frame(m, &f, err);
-    if (rc > 0) {
-        rc = image_alloc(img, f.img.width, f.img.height);
-        if (rc == 0)
-            memcpy(img->rgb, f.img.rgb, (size_t)img->width * img->height * 3);
-    } else if (rc == 0) {
-        rc = celeb_fail(err, CELEB_ECORRUPT, "%s has no frame", path);
-    }
-    media_close(m);
-    return rc;
-}
-
 static void report(const char *net, int batch, int threads, double per_s, double flops)
 {
     printf("peer=celeb net=%s batch=%d threads=%d per_s=%.2f", net, batch, threads, per_s);
@@ -179,7 +160,7 @@ int main(int argc, char **argv)
 
     bench_state s = {0};
     celeb_error err = {0};
-    if (load_image(image_path, &s.face_img, &err) < 0 ||
+    if (media_read_frame(image_path, 0, &s.face_img, &err) < 0 ||
         resize_nearest(&s.face_img, &s.img640, 640, 480) < 0) {
         fprintf(stderr, "nets: %s: %s\n", image_path, err.message);
         return 1;

@@ -3,16 +3,8 @@
 # killed with SIGKILL half way. Photos are linked (never copied) from
 # ../shared into a temporary folder. "ok"/"not ok" lines for tests/run.sh.
 set -u
-CELEB=${CELEB:-build/asan/celeb}
-SHARED=$(cd "${CELEB_SHARED:-../shared}" && pwd)
+. "$(dirname "$0")/lib.sh"
 C=$SHARED/data/celebs
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-PY=/usr/bin/python3
 
 # --- a small training folder: two people, one photo without a face ---------------
 mkdir -p "$T/raw/Barack_Obama" "$T/raw/Joe_Biden"

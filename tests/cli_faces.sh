@@ -3,16 +3,8 @@
 # bad input gives a clear JSON error and a non-zero exit, never a crash.
 # Prints "ok N - ..." / "not ok N - ..." lines (counted by tests/run.sh).
 set -u
-CELEB=${CELEB:-build/asan/celeb}
-SHARED=${CELEB_SHARED:-../shared}
+. "$(dirname "$0")/lib.sh"
 D=$SHARED/data/media
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-PY=/usr/bin/python3
 
 # A bad input: exit status 1 (not a crash: >= 128), a JSON line with an error, a message on stderr.
 expect_error() {   # name file [code]

@@ -15,26 +15,6 @@
 #include "media/media.h"
 #include "testutil.h"
 
-/* Decodes frame `index` of a file into *img (caller frees). */
-static int decode_frame(const char *path, int index, image *img, celeb_error *err)
-{
-    media *m;
-    int rc = media_open_file(path, NULL, &m, err);
-    if (rc < 0)
-        return rc;
-    media_frame f;
-    while ((rc = media_next_frame(m, &f, err)) > 0) {
-        if (f.index == index) {
-            rc = image_alloc(img, f.img.width, f.img.height);
-            if (rc == 0)
-                memcpy(img->rgb, f.img.rgb, (size_t)f.img.width * f.img.height * 3);
-            break;
-        }
-    }
-    media_close(m);
-    return rc < 0 ? rc : (img->rgb ? 0 : celeb_fail(err, CELEB_EINVAL, "no frame %d", index));
-}
-
 static double box_side_diff(const face *f, const cJSON *ref)
 {
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(ref, "box");
@@ -96,7 +76,7 @@ static void check_reference(const char *jsonl, face_detector det)
             *hash = 0;
         }
         image img = {0};
-        if (decode_frame(shared_path(path, sizeof path, rel), frame, &img, &err) < 0)
+        if (media_read_frame(shared_path(path, sizeof path, rel), frame, &img, &err) < 0)
             fail_msg("%s: %s", file, err.message);
         assert_int_equal(img.width, (int)json_num(line, "width"));
         assert_int_equal(img.height, (int)json_num(line, "height"));
@@ -156,7 +136,7 @@ static void largest_face_descriptor(face_engine *e, const char *rel, float out[R
     char path[1024];
     celeb_error err = {0};
     image img = {0};
-    if (decode_frame(shared_path(path, sizeof path, rel), 0, &img, &err) < 0)
+    if (media_read_frame(shared_path(path, sizeof path, rel), 0, &img, &err) < 0)
         fail_msg("%s: %s", rel, err.message);
     face *faces;
     int n;

@@ -43,26 +43,6 @@ static void enroll_usage(FILE *out)
             "  --models DIR     model folder\n");
 }
 
-/* The first frame of a photo, or an error. *img is a copy (caller frees). */
-static int load_photo(const char *path, image *img, celeb_error *err)
-{
-    media *m;
-    media_frame f;
-    int rc = media_open_file(path, NULL, &m, err);
-    if (rc < 0)
-        return rc;
-    rc = media_next_frame(m, &f, err);
-    if (rc == 0)
-        rc = celeb_fail(err, CELEB_ECORRUPT, "%s: no image in the file", path);
-    if (rc > 0) {
-        rc = image_alloc(img, f.img.width, f.img.height);
-        if (rc == 0)
-            memcpy(img->rgb, f.img.rgb, (size_t)img->width * img->height * 3);
-    }
-    media_close(m);
-    return rc < 0 ? rc : CELEB_OK;
-}
-
 /* Enrolls one photo and reports it (after the commit). */
 static void enroll_photo(enroll_run *r, const char *name, const char *path)
 {
@@ -74,7 +54,7 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path)
     cJSON *line = cJSON_CreateObject();
     cJSON_AddStringToObject(line, "file", path);
     cJSON_AddStringToObject(line, "name", name);
-    int rc = load_photo(path, &img, &err);
+    int rc = media_read_frame(path, 0, &img, &err);
     if (rc == 0)
         rc = face_engine_run(&r->engine, &img, &faces, &n, &err);
     if (rc == 0 && n != 1)

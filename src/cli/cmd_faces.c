@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "face/faces.h"
 #include "media/media.h"
@@ -198,13 +199,7 @@ int cmd_faces(int argc, char **argv)
         cJSON *doc;
         if (process(&e, &a, argv[i], &doc) < 0)
             status = 1;
-        char *text = cJSON_PrintUnformatted(doc);
-        if (text) {
-            puts(text);
-            fflush(stdout);
-        }
-        free(text);
-        cJSON_Delete(doc);
+        cli_print_json(doc);
     }
     face_engine_close(&e);
     return status;

@@ -305,3 +305,27 @@ void media_close(media *m)
     if (m->src.fd >= 0) close(m->src.fd);
     free(m);
 }
+
+int media_read_frame(const char *path, int index, image *img, celeb_error *err)
+{
+    media *m;
+    media_frame f;
+    *img = (image){0};
+    int rc = media_open_file(path, NULL, &m, err);
+    if (rc < 0)
+        return rc;
+    while ((rc = media_next_frame(m, &f, err)) > 0 && f.index != index)
+        ;
+    if (rc > 0) {
+        rc = image_alloc(img, f.img.width, f.img.height);
+        if (rc == 0)
+            memcpy(img->rgb, f.img.rgb, (size_t)img->width * img->height * 3);
+        else
+            rc = celeb_fail(err, rc, "%s: out of memory for a %dx%d frame", path, f.img.width,
+                            f.img.height);
+    } else if (rc == 0) {
+        rc = celeb_fail(err, CELEB_EINVAL, "%s: no frame %d", path, index);
+    }
+    media_close(m);
+    return rc;
+}

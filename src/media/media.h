@@ -62,4 +62,8 @@ int media_next_frame(media *m, media_frame *f, celeb_error *err);
 
 void media_close(media *m);
 
+/* Decodes frame `index` (0 for a photo) of a file into *img, a copy the
+ * caller owns (image_free). A file with fewer frames is CELEB_EINVAL. */
+int media_read_frame(const char *path, int index, image *img, celeb_error *err);
+
 #endif
