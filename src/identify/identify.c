@@ -1,0 +1,236 @@
+/* identify.c - the gallery index and the per-face search, see identify.h. */
+#include "identify.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct identity {
+    char name[GALLERY_NAME_MAX];
+    int first, count;            /* its descriptors: ix->desc[first .. first+count) */
+    float centre[GALLERY_DIM];   /* mean of its raw descriptors */
+} identity;
+
+struct identify_index {
+    int n_identities;
+    identity *ids;               /* n_identities, ordered by name */
+    float (*desc)[GALLERY_DIM];  /* every face, grouped by identity */
+};
+
+float identify_distance(const float a[GALLERY_DIM], const float b[GALLERY_DIM])
+{
+    double s = 0;
+    for (int k = 0; k < GALLERY_DIM; k++) {
+        double d = (double)a[k] - b[k];
+        s += d * d;
+    }
+    return (float)sqrt(s);
+}
+
+static int finite_descriptor(const float d[GALLERY_DIM])
+{
+    for (int k = 0; k < GALLERY_DIM; k++)
+        if (!isfinite(d[k]))
+            return 0;
+    return 1;
+}
+
+/* Sorts face indices by (name, index), so identities come out ordered by
+ * name and each one's faces keep their input order: a bottom-up merge sort
+ * (qsort has no context argument in C11). order holds 2n ints, the second
+ * half is scratch. */
+static void sort_indices(const gallery_face *faces, int *order, int n)
+{
+    int *tmp = order + n;
+    for (int width = 1; width < n; width *= 2) {
+        for (int lo = 0; lo < n; lo += 2 * width) {
+            int mid = lo + width < n ? lo + width : n;
+            int hi = lo + 2 * width < n ? lo + 2 * width : n;
+            int a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) {
+                int c = strcmp(faces[order[a]].name, faces[order[b]].name);
+                tmp[o++] = (c < 0 || (c == 0 && order[a] < order[b])) ? order[a++] : order[b++];
+            }
+            while (a < mid)
+                tmp[o++] = order[a++];
+            while (b < hi)
+                tmp[o++] = order[b++];
+        }
+        memcpy(order, tmp, (size_t)n * sizeof *order);
+    }
+}
+
+int identify_index_build(const gallery_face *faces, int n, identify_index **out,
+                         celeb_error *err)
+{
+    if (!out || n < 0 || (n > 0 && !faces))
+        return celeb_fail(err, CELEB_EINVAL, "identify_index_build: bad arguments");
+    *out = NULL;
+    for (int i = 0; i < n; i++) {
+        size_t len = strnlen(faces[i].name, GALLERY_NAME_MAX);
+        if (len == 0 || len == GALLERY_NAME_MAX)
+            return celeb_fail(err, CELEB_EINVAL, "gallery face %d: empty or unterminated name", i);
+        if (!finite_descriptor(faces[i].descriptor))
+            return celeb_fail(err, CELEB_EINVAL, "gallery face %d (%s): non-finite descriptor", i,
+                              faces[i].name);
+    }
+
+    identify_index *ix = calloc(1, sizeof *ix);
+    int *order = malloc((2 * (size_t)n + 1) * sizeof *order);
+    if (ix && n > 0) {
+        ix->desc = malloc((size_t)n * sizeof *ix->desc);
+        ix->ids = malloc((size_t)n * sizeof *ix->ids);
+    }
+    if (!ix || !order || (n > 0 && (!ix->desc || !ix->ids))) {
+        free(order);
+        identify_index_free(ix);
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory building the identify index");
+    }
+
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    sort_indices(faces, order, n);
+
+    for (int r = 0; r < n; r++) {
+        const gallery_face *f = &faces[order[r]];
+        identity *id = ix->n_identities ? &ix->ids[ix->n_identities - 1] : NULL;
+        if (!id || strcmp(id->name, f->name) != 0) {
+            id = &ix->ids[ix->n_identities++];
+            memset(id, 0, sizeof *id);
+            memcpy(id->name, f->name, strlen(f->name) + 1);
+            id->first = r;
+        }
+        memcpy(ix->desc[r], f->descriptor, sizeof ix->desc[r]);
+        id->count++;
+    }
+    free(order);
+
+    /* Centres in double, then rounded once. */
+    for (int i = 0; i < ix->n_identities; i++) {
+        identity *id = &ix->ids[i];
+        for (int k = 0; k < GALLERY_DIM; k++) {
+            double s = 0;
+            for (int j = 0; j < id->count; j++)
+                s += ix->desc[id->first + j][k];
+            id->centre[k] = (float)(s / id->count);
+        }
+    }
+    *out = ix;
+    return CELEB_OK;
+}
+
+void identify_index_free(identify_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->ids);
+    free(ix->desc);
+    free(ix);
+}
+
+int identify_index_identities(const identify_index *ix)
+{
+    return ix ? ix->n_identities : 0;
+}
+
+static void result_unknown(identify_result *out)
+{
+    memset(out, 0, sizeof *out);
+    strcpy(out->name, "unknown");
+    out->distance = INFINITY;
+}
+
+/* Inserts (i, d) into the ascending top list of at most IDENTIFY_TOP. */
+static void top_insert(int *top_i, double *top_d, int *n_top, int i, double d)
+{
+    int pos = *n_top;
+    while (pos > 0 && top_d[pos - 1] > d)
+        pos--;
+    if (pos >= IDENTIFY_TOP)
+        return;
+    int last = *n_top < IDENTIFY_TOP ? *n_top : IDENTIFY_TOP - 1;
+    for (int k = last; k > pos; k--) {
+        top_i[k] = top_i[k - 1];
+        top_d[k] = top_d[k - 1];
+    }
+    top_i[pos] = i;
+    top_d[pos] = d;
+    if (*n_top < IDENTIFY_TOP)
+        (*n_top)++;
+}
+
+int identify_face(const identify_index *ix, const float desc[GALLERY_DIM],
+                  const identify_options *opt, identify_result *out)
+{
+    if (!out)
+        return CELEB_EINVAL;
+    result_unknown(out);
+    if (!ix || !desc || !finite_descriptor(desc))
+        return CELEB_EINVAL;
+    if (ix->n_identities == 0)
+        return CELEB_OK;
+    float threshold = opt && opt->threshold > 0 ? opt->threshold : IDENTIFY_DEFAULT_THRESHOLD;
+    float temperature =
+        opt && opt->temperature > 0 ? opt->temperature : IDENTIFY_DEFAULT_TEMPERATURE;
+
+    /* Pass 1: every identity's distance, the top list and the minimum
+     * (the softmax is shifted by it so exp() never overflows). */
+    int top_i[IDENTIFY_TOP], n_top = 0;
+    double top_d[IDENTIFY_TOP] = {0};
+    for (int i = 0; i < ix->n_identities; i++) {
+        const identity *id = &ix->ids[i];
+        double d = identify_distance(desc, id->centre);
+        for (int j = 0; j < id->count; j++) {
+            double dj = identify_distance(desc, ix->desc[id->first + j]);
+            if (dj < d)
+                d = dj;
+        }
+        top_insert(top_i, top_d, &n_top, i, d);
+    }
+    /* Pass 2: the softmax denominator over all identities. Distances are
+     * recomputed rather than stored so that identify_face never allocates. */
+    double dmin = top_d[0], z = 0;
+    for (int i = 0; i < ix->n_identities; i++) {
+        const identity *id = &ix->ids[i];
+        double d = identify_distance(desc, id->centre);
+        for (int j = 0; j < id->count; j++) {
+            double dj = identify_distance(desc, ix->desc[id->first + j]);
+            if (dj < d)
+                d = dj;
+        }
+        z += exp(-(d - dmin) / temperature);
+    }
+
+    out->n_candidates = n_top;
+    for (int k = 0; k < n_top; k++) {
+        identify_candidate *c = &out->candidates[k];
+        memcpy(c->name, ix->ids[top_i[k]].name, sizeof c->name);
+        c->distance = (float)top_d[k];
+        c->p = (float)(exp(-(top_d[k] - dmin) / temperature) / z);
+    }
+    out->distance = out->candidates[0].distance;
+    out->p = out->candidates[0].p;
+    out->known = top_d[0] < threshold;
+    if (out->known)
+        memcpy(out->name, out->candidates[0].name, sizeof out->name);
+    return CELEB_OK;
+}
+
+int identify_descriptors(const identify_index *ix, const float (*descs)[GALLERY_DIM], int n,
+                         const identify_options *opt, identify_result *out)
+{
+    if (!out)
+        return CELEB_EINVAL;
+    if (!descs || n < 1) {
+        result_unknown(out);
+        return CELEB_EINVAL;
+    }
+    float mean[GALLERY_DIM];
+    for (int k = 0; k < GALLERY_DIM; k++) {
+        double s = 0;
+        for (int i = 0; i < n; i++)
+            s += descs[i][k];
+        mean[k] = (float)(s / n);
+    }
+    return identify_face(ix, mean, opt, out);
+}
