@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "core/io.h"
 #include "face/faces.h"
 #include "media/media.h"
 
@@ -67,24 +68,12 @@ static int open_input(const char *path, media **m, celeb_error *err)
 {
     if (strcmp(path, "-") != 0)
         return media_open_file(path, NULL, m, err);
-    size_t cap = 1 << 20, len = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len, stdin)) > 0) {
-        len += got;
-        if (len == cap) {
-            uint8_t *grown = realloc(buf, cap *= 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf = grown;
-            }
-        }
-    }
-    if (!buf)
-        return celeb_fail(err, CELEB_ENOMEM, "out of memory reading stdin");
-    int rc = media_open_memory(buf, len, NULL, m, err);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = read_stream(stdin, "stdin", &buf, &len, err);
+    if (rc < 0)
+        return rc;
+    rc = media_open_memory(buf, len, NULL, m, err);
     free(buf);
     return rc;
 }

@@ -5,6 +5,7 @@
 
 int cmd_faces(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 int cmd_gallery(int argc, char **argv);
 
 #endif

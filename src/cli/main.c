@@ -12,6 +12,7 @@ static void usage(FILE *out)
             "Finds and names the people in images, GIFs and videos.\n"
             "\n"
             "commands:\n"
+            "  detect MEDIA... who is in each image, GIF or video: one answer per person (JSON or text)\n"
             "  faces FILE...   every face of a frame: box, score, 68 landmarks, crop, 128-D descriptor (JSON)\n"
             "  enroll DIR      add people to the gallery from DIR/<Person_Name>/* (or --name NAME PHOTO...)\n"
             "  gallery CMD     list | remove NAME | rename OLD NEW | export the gallery\n"
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "faces"))
         return cmd_faces(argc - 1, argv + 1);
+    if (!strcmp(cmd, "detect"))
+        return cmd_detect(argc - 1, argv + 1);
     if (!strcmp(cmd, "enroll"))
         return cmd_enroll(argc - 1, argv + 1);
     if (!strcmp(cmd, "gallery"))

@@ -20,10 +20,11 @@
  * never forced onto a name, however large its p (an index of one identity
  * gives p = 1 to everybody).
  *
- * Groups (one person seen in several frames): identify_descriptors
- * identifies the mean of the group's descriptors, which is what the
- * grouping step calls. The mean of several views of one person lies
- * closer to that person's centre than a single view does. */
+ * Groups (one person seen in several frames): identify_descriptors ranks
+ * identities by the median, over the group's faces, of each face's
+ * distance, so the per-face threshold keeps its meaning. (The mean
+ * descriptor does not: averaged views of a stranger drift towards
+ * everybody's centre.) */
 #ifndef CELEB_IDENTIFY_H
 #define CELEB_IDENTIFY_H
 
@@ -74,9 +75,9 @@ int identify_index_identities(const identify_index *ix);
 int identify_face(const identify_index *ix, const float desc[GALLERY_DIM],
                   const identify_options *opt, identify_result *out);
 
-/* Identifies a group of n >= 1 descriptors of one person by the mean of
- * the descriptors (the group's evidence); same result and rules as
- * identify_face. */
+/* Identifies a group of n >= 1 descriptors of one person by the median of
+ * their distances (see above); same result and rules as identify_face.
+ * Allocates n doubles (CELEB_ENOMEM if it cannot). */
 int identify_descriptors(const identify_index *ix, const float (*descs)[GALLERY_DIM], int n,
                          const identify_options *opt, identify_result *out);
 

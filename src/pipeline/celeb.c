@@ -1,0 +1,418 @@
+/* celeb.c - who is in this media: the pipeline behind include/celeb.h.
+ *
+ * media -> sample frames (evenly spaced, repeated pictures skipped) -> the
+ * face engine on each sampled frame -> group the faces into persons ->
+ * identify each person from all their faces -> the JSON document of
+ * DESIGN.md §5. One direction, no back and forth. */
+#include "celeb.h"
+
+#include <libavutil/mem.h>
+#include <libavutil/sha.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/io.h"
+#include "gallery/gallery.h"
+#include "group/group.h"
+#include "identify/identify.h"
+#include "media/media.h"
+#include "media/sample.h"
+
+struct celeb_ctx {
+    celeb_options opt;
+    face_engine engine;
+    char gallery_path[1024];
+    identify_index *index;       /* the gallery in memory; never NULL (maybe empty) */
+    int64_t generation;          /* of the gallery when it was read; -1: no gallery file */
+    char detector_id[128], embedder_id[128];
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// ----------------------------------------------------------------------------
+// SHA-256 (libavutil), hex
+
+static void sha256_hex(const uint8_t *data, size_t size, char hex[65])
+{
+    struct AVSHA *sha = av_sha_alloc();
+    uint8_t digest[32];
+    hex[0] = 0;
+    if (!sha)
+        return;
+    av_sha_init(sha, 256);
+    while (size > 0) {   /* av_sha_update takes an unsigned int length */
+        unsigned chunk = size > (1u << 30) ? 1u << 30 : (unsigned)size;
+        av_sha_update(sha, data, chunk);
+        data += chunk;
+        size -= chunk;
+    }
+    av_sha_final(sha, digest);
+    av_free(sha);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* "name@sha256:<first 16 hex>" of a model's weights file. */
+static void model_id(const char *dir, const char *model, char *out, size_t size)
+{
+    char path[1200], hex[65] = "";
+    uint8_t *data;
+    size_t n;
+    snprintf(path, sizeof path, "%s/%s.bin", dir, model);
+    if (read_path(path, &data, &n, NULL) == 0) {
+        sha256_hex(data, n, hex);
+        free(data);
+    }
+    snprintf(out, size, "%s@sha256:%.16s", model, hex);
+}
+
+// ----------------------------------------------------------------------------
+// Context
+
+int celeb_reload_gallery(celeb_ctx *ctx, celeb_error *err)
+{
+    gallery *g;
+    celeb_error gerr = {0};
+    if (gallery_open(ctx->gallery_path, 0, &g, &gerr) < 0) {
+        if (gerr.code == CELEB_EIO && ctx->index) {   /* no gallery file: nobody is known */
+            ctx->generation = -1;
+            return CELEB_OK;
+        }
+        if (gerr.code != CELEB_EIO)
+            return celeb_fail(err, gerr.code, "%s", gerr.message);
+        ctx->generation = -1;
+        return identify_index_build(NULL, 0, &ctx->index, err);
+    }
+    int64_t gen = gallery_generation(g);
+    int rc = CELEB_OK;
+    if (!ctx->index || gen != ctx->generation) {
+        gallery_face *faces = NULL;
+        int n = 0;
+        identify_index *ix = NULL;
+        rc = gallery_faces(g, NULL, &faces, &n, err);
+        if (rc == 0)
+            rc = identify_index_build(faces, n, &ix, err);
+        free(faces);
+        if (rc == 0) {
+            identify_index_free(ctx->index);
+            ctx->index = ix;
+            ctx->generation = gen;
+        }
+    }
+    gallery_close(g);
+    return rc;
+}
+
+int celeb_open(const celeb_options *opt, celeb_ctx **out, celeb_error *err)
+{
+    *out = NULL;
+    celeb_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    if (opt)
+        ctx->opt = *opt;
+    snprintf(ctx->gallery_path, sizeof ctx->gallery_path, "%s", ctx->opt.gallery ? ctx->opt.gallery : "");
+    face_engine_options eo = {.model_dir = ctx->opt.model_dir, .threads = ctx->opt.threads,
+                              .detector = ctx->opt.detector};
+    int rc = face_engine_open(&ctx->engine, &eo, err);   /* closes itself on failure */
+    int engine_open = rc == 0;
+    if (rc == 0)
+        rc = ctx->gallery_path[0] ? celeb_reload_gallery(ctx, err)
+                                  : identify_index_build(NULL, 0, &ctx->index, err);
+    if (rc < 0) {
+        if (engine_open)
+            face_engine_close(&ctx->engine);
+        identify_index_free(ctx->index);
+        free(ctx);
+        return rc;
+    }
+    model_id(ctx->engine.opt.model_dir,
+             ctx->opt.detector == FACE_DETECTOR_TINY ? "tiny_face_detector_model" : "ssd_mobilenetv1_model",
+             ctx->detector_id, sizeof ctx->detector_id);
+    model_id(ctx->engine.opt.model_dir, "face_recognition_model", ctx->embedder_id,
+             sizeof ctx->embedder_id);
+    *out = ctx;
+    return CELEB_OK;
+}
+
+void celeb_close(celeb_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    face_engine_close(&ctx->engine);
+    identify_index_free(ctx->index);
+    free(ctx);
+}
+
+// ----------------------------------------------------------------------------
+// Detection
+
+/* One face of one sampled frame. */
+typedef struct appearance {
+    int frame;
+    int64_t t_ms;
+    face_box box;
+    double landmarks5[5][2];   /* eyes (centres), nose tip, mouth corners */
+} appearance;
+
+static void five_points(const face *f, double out[5][2])
+{
+    for (int k = 0; k < 2; k++) {
+        out[0][k] = out[1][k] = 0;
+        for (int i = 0; i < 6; i++) {
+            out[0][k] += f->landmarks[36 + i][k] / 6;   /* left eye */
+            out[1][k] += f->landmarks[42 + i][k] / 6;   /* right eye */
+        }
+        out[2][k] = f->landmarks[30][k];   /* nose tip */
+        out[3][k] = f->landmarks[48][k];   /* mouth corners */
+        out[4][k] = f->landmarks[54][k];
+    }
+}
+
+typedef struct scan {
+    int *sampled, nsampled, duplicates;
+    appearance *app;
+    group_face *gf;
+    int n, cap;
+    double ms_decode, ms_faces;
+    cJSON *errors;
+} scan;
+
+static int add_faces(scan *s, const face *faces, int n, int frame, int64_t t_ms, celeb_error *err)
+{
+    if (s->n + n > s->cap) {
+        int cap = s->cap ? s->cap : 64;
+        while (cap < s->n + n)
+            cap *= 2;
+        appearance *a = realloc(s->app, (size_t)cap * sizeof *a);
+        if (a)
+            s->app = a;
+        group_face *g = realloc(s->gf, (size_t)cap * sizeof *g);
+        if (g)
+            s->gf = g;
+        if (!a || !g)
+            return celeb_fail(err, CELEB_ENOMEM, "out of memory for %d faces", s->n + n);
+        s->cap = cap;
+    }
+    for (int i = 0; i < n; i++, s->n++) {
+        appearance *a = &s->app[s->n];
+        group_face *g = &s->gf[s->n];
+        a->frame = frame;
+        a->t_ms = t_ms;
+        a->box = faces[i].box;
+        five_points(&faces[i], a->landmarks5);
+        g->frame = frame;
+        memcpy(g->descriptor, faces[i].descriptor, sizeof g->descriptor);
+        g->box[0] = (float)faces[i].box.x;
+        g->box[1] = (float)faces[i].box.y;
+        g->box[2] = (float)faces[i].box.w;
+        g->box[3] = (float)faces[i].box.h;
+        g->score = (float)faces[i].box.score;
+    }
+    return CELEB_OK;
+}
+
+/* Decodes the sampled frames and runs the face engine on each new picture. */
+static int scan_media(celeb_ctx *ctx, media *m, scan *s, celeb_error *err)
+{
+    const media_info *info = media_get_info(m);
+    int want = ctx->opt.all_frames ? info->frames : ctx->opt.frames > 0 ? ctx->opt.frames : SAMPLE_DEFAULT;
+    int *idx = malloc((size_t)(want > 0 ? want : 1) * sizeof *idx);
+    s->sampled = malloc((size_t)(want > 0 ? want : 1) * sizeof *s->sampled);
+    if (!idx || !s->sampled) {
+        free(idx);
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    }
+    int k = sample_even(info->frames, want, idx), next = 0, rc = CELEB_OK;
+    /* A photo is often a tight crop: look again on a bigger canvas then. */
+    ctx->engine.opt.find_tight_crops = info->frames == 1;
+    frame_sig last, sig;
+    int have_last = 0;
+    media_frame f;
+    while (next < k) {
+        double t0 = now_ms();
+        int got = media_next_frame(m, &f, err);
+        s->ms_decode += now_ms() - t0;
+        if (got <= 0) {
+            if (got < 0) {   /* keep what was found; say what broke */
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddStringToObject(e, "code", celeb_error_name(got));
+                cJSON_AddStringToObject(e, "message", err->message);
+                cJSON_AddItemToArray(s->errors, e);
+            }
+            break;
+        }
+        if (f.index != idx[next])
+            continue;
+        next++;
+        frame_signature(&f.img, &sig);
+        if (have_last && frame_sig_distance(&sig, &last) < SAMPLE_DUPLICATE_MAX) {
+            s->duplicates++;
+            continue;
+        }
+        last = sig;
+        have_last = 1;
+        s->sampled[s->nsampled++] = f.index;
+        face *faces = NULL;
+        int n = 0;
+        t0 = now_ms();
+        rc = face_engine_run(&ctx->engine, &f.img, &faces, &n, err);
+        s->ms_faces += now_ms() - t0;
+        if (rc == 0)
+            rc = add_faces(s, faces, n, f.index, f.t_ms, err);
+        free(faces);
+        if (rc < 0)
+            break;
+    }
+    free(idx);
+    return rc;
+}
+
+static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, int p,
+                          const identify_options *io)
+{
+    int count = 0;
+    for (int i = 0; i < s->n; i++)
+        count += person_of[i] == p;
+    float (*descs)[GALLERY_DIM] = malloc((size_t)count * sizeof *descs);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "person", p);
+    identify_result r;
+    int k = 0;
+    for (int i = 0; descs && i < s->n; i++)
+        if (person_of[i] == p)
+            memcpy(descs[k++], s->gf[i].descriptor, sizeof descs[0]);
+    if (!descs || identify_descriptors(ctx->index, (const float(*)[GALLERY_DIM])descs, count, io, &r) < 0) {
+        memset(&r, 0, sizeof r);
+        snprintf(r.name, sizeof r.name, "unknown");
+    }
+    free(descs);
+    cJSON_AddStringToObject(o, "name", r.known ? r.name : "unknown");
+    cJSON_AddBoolToObject(o, "known", r.known);
+    cJSON_AddNumberToObject(o, "confidence", r.known ? r.p : 0.0);
+    if (r.n_candidates > 0)
+        cJSON_AddNumberToObject(o, "distance", r.distance);
+    cJSON *cands = cJSON_AddArrayToObject(o, "candidates");
+    for (int i = 0; i < r.n_candidates; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "name", r.candidates[i].name);
+        cJSON_AddNumberToObject(c, "p", r.candidates[i].p);
+        cJSON_AddNumberToObject(c, "distance", r.candidates[i].distance);
+        cJSON_AddItemToArray(cands, c);
+    }
+    cJSON *apps = cJSON_AddArrayToObject(o, "appearances");
+    for (int i = 0; i < s->n; i++) {
+        if (person_of[i] != p)
+            continue;
+        const appearance *a = &s->app[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "frame", a->frame);
+        cJSON_AddNumberToObject(j, "t_ms", (double)a->t_ms);
+        const double box[4] = {a->box.x, a->box.y, a->box.w, a->box.h};
+        cJSON_AddItemToObject(j, "box", cJSON_CreateDoubleArray(box, 4));
+        cJSON_AddNumberToObject(j, "score", a->box.score);
+        cJSON *lm = cJSON_AddArrayToObject(j, "landmarks5");
+        for (int q = 0; q < 5; q++)
+            cJSON_AddItemToArray(lm, cJSON_CreateDoubleArray(a->landmarks5[q], 2));
+        cJSON_AddItemToArray(apps, j);
+    }
+    return o;
+}
+
+static int detect_media(celeb_ctx *ctx, media *m, const char *source, const char *sha,
+                        cJSON **doc, celeb_error *err)
+{
+    double t0 = now_ms();
+    scan s = {.errors = cJSON_CreateArray()};
+    int rc = scan_media(ctx, m, &s, err);
+    int *person_of = rc == 0 ? malloc((size_t)(s.n > 0 ? s.n : 1) * sizeof *person_of) : NULL;
+    int persons = 0;
+    double tg = now_ms();
+    if (rc == 0 && !person_of)
+        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    group_options go = {.threshold = 0};
+    if (rc == 0)
+        rc = group_faces(s.gf, s.n, &go, person_of, &persons, err);
+    if (rc == 0) {
+        const media_info *info = media_get_info(m);
+        identify_options io = {.threshold = ctx->opt.unknown_distance};
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "schema", "celeb.detect/1");
+        cJSON *mj = cJSON_AddObjectToObject(d, "media");
+        cJSON_AddStringToObject(mj, "source", source);
+        cJSON_AddStringToObject(mj, "sha256", sha);
+        cJSON_AddStringToObject(mj, "format", info->format);
+        cJSON_AddNumberToObject(mj, "width", info->width);
+        cJSON_AddNumberToObject(mj, "height", info->height);
+        cJSON_AddNumberToObject(mj, "frames", info->frames);
+        cJSON_AddNumberToObject(mj, "duration_ms", (double)info->duration_ms);
+        cJSON_AddItemToObject(mj, "sampled", cJSON_CreateIntArray(s.sampled, s.nsampled));
+        cJSON_AddNumberToObject(mj, "duplicates_skipped", s.duplicates);
+        cJSON *models = cJSON_AddObjectToObject(d, "models");
+        cJSON_AddStringToObject(models, "detector", ctx->detector_id);
+        cJSON_AddStringToObject(models, "embedder", ctx->embedder_id);
+        cJSON *gj = cJSON_AddObjectToObject(models, "gallery");
+        cJSON_AddStringToObject(gj, "name", ctx->gallery_path);
+        cJSON_AddNumberToObject(gj, "identities", identify_index_identities(ctx->index));
+        cJSON *pj = cJSON_AddArrayToObject(d, "persons");
+        for (int p = 0; p < persons; p++)
+            cJSON_AddItemToArray(pj, person_json(ctx, &s, person_of, p, &io));
+        cJSON *tj = cJSON_AddObjectToObject(d, "timing_ms");
+        cJSON_AddNumberToObject(tj, "decode", round(s.ms_decode));
+        cJSON_AddNumberToObject(tj, "faces", round(s.ms_faces));
+        cJSON_AddNumberToObject(tj, "identify", round(now_ms() - tg));
+        cJSON_AddNumberToObject(tj, "total", round(now_ms() - t0));
+        cJSON_AddItemToObject(d, "errors", s.errors);
+        s.errors = NULL;
+        *doc = d;
+    }
+    cJSON_Delete(s.errors);
+    free(person_of);
+    free(s.sampled);
+    free(s.app);
+    free(s.gf);
+    return rc;
+}
+
+int celeb_detect_memory(celeb_ctx *ctx, const uint8_t *data, size_t size, const char *source,
+                        cJSON **doc, celeb_error *err)
+{
+    *doc = NULL;
+    char sha[65];
+    sha256_hex(data, size, sha);
+    media *m;
+    int rc = media_open_memory(data, size, NULL, &m, err);
+    if (rc < 0)
+        return rc;
+    rc = detect_media(ctx, m, source, sha, doc, err);
+    media_close(m);
+    return rc;
+}
+
+int celeb_detect_file(celeb_ctx *ctx, const char *path, cJSON **doc, celeb_error *err)
+{
+    *doc = NULL;
+    uint8_t *data;
+    size_t size;
+    media *m;
+    /* Open through the media module first: it gives the clear errors for
+     * directories, empty and unknown files before we read anything. */
+    int rc = media_open_file(path, NULL, &m, err);
+    if (rc < 0)
+        return rc;
+    media_close(m);
+    rc = read_path(path, &data, &size, err);
+    if (rc < 0)
+        return rc;
+    rc = celeb_detect_memory(ctx, data, size, path, doc, err);
+    free(data);
+    return rc;
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# End-to-end tests of `celeb detect`: the people of real media named from a
+# gallery enrolled from ../shared/data/celebs, unknown people left unknown,
+# and bad inputs reported without stopping the run.
+set -u
+. "$(dirname "$0")/lib.sh"
+D=$SHARED/data/media
+G=$T/celebs.db
+"$CELEB" enroll --gallery "$G" "$SHARED/data/celebs" >/dev/null 2>&1
+check "enroll the 24 people of data/celebs" "[ \$(\"$CELEB\" gallery --gallery '$G' list | wc -l) -eq 24 ]"
+
+"$CELEB" detect --gallery "$G" "$D/giphy_video.gif" "$D/fr_two_people.jpg" "$D/dlib_elon-musk-smoke.gif" \
+    "$D/dlib_dog.jpg" "$D/dlib_watershed.mp4" >"$T/out" 2>"$T/err"
+check "five inputs: exit 0, five documents" "[ $? -eq 0 ] && [ \$(wc -l <'$T/out') -eq 5 ]"
+doc() { sed -n "$1p" "$T/out" >"$T/doc$1.json"; echo "$T/doc$1.json"; }
+check "giphy_video.gif: Brad_Pitt named once, in 5+ sampled frames; Angelina Jolie (not enrolled) one unknown person" \
+    "$PY - \$(doc 1) <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['schema'] == 'celeb.detect/1' and d['media']['frames'] == 10 and len(d['media']['sha256']) == 64
+p = d['persons']
+assert len(p) == 2, [x['name'] for x in p]
+brad = [x for x in p if x['name'] == 'Brad_Pitt']
+other = [x for x in p if x['name'] != 'Brad_Pitt']
+assert len(brad) == 1 and brad[0]['known'] and len(brad[0]['appearances']) >= 5
+assert len(other) == 1 and other[0]['name'] == 'unknown' and not other[0]['known']
+a = brad[0]['appearances'][0]
+assert len(a['box']) == 4 and len(a['landmarks5']) == 5 and 't_ms' in a
+PYEOF"
+check "fr_two_people.jpg: Barack_Obama on the left, Joe_Biden on the right" \
+    "$PY - \$(doc 2) <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))['persons']
+p.sort(key=lambda x: x['appearances'][0]['box'][0])
+assert [x['name'] for x in p] == ['Barack_Obama', 'Joe_Biden'], [x['name'] for x in p]
+assert all(x['confidence'] > 0.5 and x['candidates'][0]['name'] == x['name'] for x in p)
+PYEOF"
+check "dlib_elon-musk-smoke.gif: one person, unknown (Elon Musk is not enrolled), 20 sampled frames" \
+    "$PY - \$(doc 3) <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d['media']['sampled']) + d['media']['duplicates_skipped'] == 20
+p = d['persons']
+assert len(p) == 1 and p[0]['name'] == 'unknown' and not p[0]['known'], [(x['name'], x['candidates'][:2]) for x in p]
+PYEOF"
+check "no-face image and no-face video: zero persons" \
+    "$PY -c \"import json; assert json.load(open('\$(doc 4)'))['persons'] == [] and json.load(open('\$(doc 5)'))['persons'] == []\""
+
+"$CELEB" detect --gallery "$G" --format text "$D/fr_two_people.jpg" >"$T/text"
+check "--format text: who, how sure, when" "grep -q 'Barack_Obama (p ' '$T/text' && grep -q 'Joe_Biden (p ' '$T/text'"
+"$CELEB" detect --gallery "$G" - <"$D/fr_two_people.jpg" >"$T/stdin.json"
+check "stdin input" "grep -q Barack_Obama '$T/stdin.json'"
+
+# --- bad inputs: a clear error, the run goes on ------------------------------------
+: >"$T/empty.gif"
+"$CELEB" detect --gallery "$G" "$T/empty.gif" "$T" "http://127.0.0.1:9/x.gif" "$D/fr_two_people.jpg" >"$T/bad" 2>"$T/err"
+check "empty file, directory, URL, then a good file: exit 1, 4 lines, errors with codes, last one named" \
+    "[ $? -eq 1 ] && [ \$(wc -l <'$T/bad') -eq 4 ] && [ \$(grep -c '\"error\"' '$T/bad') -eq 3 ] && tail -1 '$T/bad' | grep -q Joe_Biden"
+echo "garbage" >"$T/bad.db"
+"$CELEB" detect --gallery "$T/bad.db" "$D/fr_two_people.jpg" >/dev/null 2>"$T/err"
+check "a gallery that is not a database: exit 1 with a message" "[ $? -eq 1 ] && grep -q 'bad.db' '$T/err'"
+"$CELEB" detect --gallery "$T/none.db" "$D/fr_two_people.jpg" >"$T/none.json" 2>/dev/null
+check "no gallery file yet: everyone unknown, exit 0" \
+    "[ $? -eq 0 ] && $PY -c \"import json; p=json.load(open('$T/none.json'))['persons']; assert len(p)==2 and all(x['name']=='unknown' for x in p)\""
