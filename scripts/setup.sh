@@ -5,7 +5,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="pkg-config libdnnl-dev libxnnpack-dev libpthreadpool-dev
  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libwebp-dev
- libjpeg62-turbo-dev libexif-dev libcjson-dev libsqlite3-dev libcmocka-dev
+ libjpeg62-turbo-dev libexif-dev libcjson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev
  python3-pil"
 
 missing=""

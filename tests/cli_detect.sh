@@ -51,11 +51,35 @@ check "--format text: who, how sure, when" "grep -q 'Barack_Obama (p ' '$T/text'
 "$CELEB" detect --gallery "$G" - <"$D/fr_two_people.jpg" >"$T/stdin.json"
 check "stdin input" "grep -q Barack_Obama '$T/stdin.json'"
 
+# --- URLs, from a server this test starts on 127.0.0.1 --------------------------------
+mkdir -p "$T/www"
+ln -s "$D/fr_two_people.jpg" "$T/www/two.jpg"
+truncate -s 60M "$T/www/big.gif"
+PORT=$($PY -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+(cd "$T/www" && exec $PY -m http.server "$PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+SERVER=$!
+i=0
+until $PY -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/two.jpg')" 2>/dev/null || [ $i -gt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+"$CELEB" detect --gallery "$G" "http://127.0.0.1:$PORT/two.jpg" >"$T/url.json" 2>/dev/null
+check "a URL: the same two people, the URL as the source" \
+    "[ $? -eq 0 ] && grep -q Barack_Obama '$T/url.json' && grep -q '\"source\":\"http://127.0.0.1:$PORT/two.jpg\"' '$T/url.json'"
+"$CELEB" detect --gallery "$G" "http://127.0.0.1:$PORT/missing.gif" >"$T/404.json" 2>/dev/null
+check "URL 404: exit 1, io error naming HTTP 404" "[ $? -eq 1 ] && grep -q '\"code\":\"io\"' '$T/404.json' && grep -q 'HTTP 404' '$T/404.json'"
+"$CELEB" detect --gallery "$G" "http://127.0.0.1:$PORT/big.gif" >"$T/big.json" 2>/dev/null
+check "URL over the 50 MB limit: exit 1, limit error" "[ $? -eq 1 ] && grep -q '\"code\":\"limit\"' '$T/big.json'"
+"$CELEB" detect --gallery "$G" --max-download 1000 "http://127.0.0.1:$PORT/two.jpg" >"$T/small.json" 2>/dev/null
+check "--max-download 1000 refuses a bigger photo" "[ $? -eq 1 ] && grep -q 'larger than 1000 bytes' '$T/small.json'"
+kill $SERVER 2>/dev/null
+wait $SERVER 2>/dev/null
+
 # --- bad inputs: a clear error, the run goes on ------------------------------------
 : >"$T/empty.gif"
-"$CELEB" detect --gallery "$G" "$T/empty.gif" "$T" "http://127.0.0.1:9/x.gif" "$D/fr_two_people.jpg" >"$T/bad" 2>"$T/err"
-check "empty file, directory, URL, then a good file: exit 1, 4 lines, errors with codes, last one named" \
-    "[ $? -eq 1 ] && [ \$(wc -l <'$T/bad') -eq 4 ] && [ \$(grep -c '\"error\"' '$T/bad') -eq 3 ] && tail -1 '$T/bad' | grep -q Joe_Biden"
+"$CELEB" detect --gallery "$G" "$T/empty.gif" "$T" "ftp://127.0.0.1/x.gif" "http://127.0.0.1:$PORT/gone.gif" "$D/fr_two_people.jpg" >"$T/bad" 2>"$T/err"
+check "empty file, directory, ftp URL, unreachable URL, then a good file: exit 1, 5 lines, 4 errors, last one named" \
+    "[ $? -eq 1 ] && [ \$(wc -l <'$T/bad') -eq 5 ] && [ \$(grep -c '\"error\"' '$T/bad') -eq 4 ] && tail -1 '$T/bad' | grep -q Joe_Biden"
 echo "garbage" >"$T/bad.db"
 "$CELEB" detect --gallery "$T/bad.db" "$D/fr_two_people.jpg" >/dev/null 2>"$T/err"
 check "a gallery that is not a database: exit 1 with a message" "[ $? -eq 1 ] && grep -q 'bad.db' '$T/err'"

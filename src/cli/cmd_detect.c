@@ -12,6 +12,7 @@
 #include "celeb.h"
 #include "cli_common.h"
 #include "core/io.h"
+#include "media/fetch.h"
 #include "commands.h"
 
 static void detect_usage(FILE *out)
@@ -19,7 +20,8 @@ static void detect_usage(FILE *out)
     fprintf(out,
             "usage: celeb detect [OPTIONS] MEDIA...\n"
             "\n"
-            "Names the people in each MEDIA (image, GIF, WebP, video; '-' reads stdin): one\n"
+            "Names the people in each MEDIA (image, GIF, WebP, video; a path, an http(s) URL,\n"
+            "or - for stdin): one\n"
             "answer per person across the frames, with candidates and every appearance\n"
             "(frame, time, box, 5 landmarks). People not in the gallery are \"unknown\".\n"
             "\n"
@@ -30,7 +32,8 @@ static void detect_usage(FILE *out)
             "  --unknown-distance D  known only when closer than D to an identity (default 0.6)\n"
             "  --format json|text  output (default json)\n"
             "  --threads N         threads (default: one per core)\n"
-            "  --models DIR        model folder\n");
+            "  --models DIR        model folder\n"
+            "  --max-download N    largest URL download in bytes (default 50 MB; 30 s time limit)\n");
 }
 
 /* "Brad_Pitt (p 0.98): 0.0-0.9 s" lines for a document. */
@@ -72,17 +75,19 @@ int cmd_detect(int argc, char **argv)
     celeb_options opt = {.detector = FACE_DETECTOR_SSD};
     const char *gallery_arg = NULL;
     int text = 0;
+    fetch_limits limits = {0};
     static const struct option opts[] = {
         {"gallery", required_argument, 0, 'g'},  {"frames", required_argument, 0, 'f'},
         {"detector", required_argument, 0, 'd'}, {"unknown-distance", required_argument, 0, 'u'},
         {"format", required_argument, 0, 'F'},   {"threads", required_argument, 0, 't'},
-        {"models", required_argument, 0, 'm'},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"models", required_argument, 0, 'm'},   {"max-download", required_argument, 0, 'x'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'g': gallery_arg = optarg; break;
+        case 'x': limits.max_bytes = (size_t)strtoull(optarg, NULL, 10); break;
         case 'f':
             if (!strcmp(optarg, "all"))
                 opt.all_frames = 1;
@@ -128,8 +133,13 @@ int cmd_detect(int argc, char **argv)
         const char *src = argv[i];
         cJSON *doc = NULL;
         int rc;
-        if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8)) {
-            rc = celeb_fail(&err, CELEB_EINVAL, "%s: URL input is not supported yet", src);
+        if (fetch_is_url(src)) {
+            uint8_t *data = NULL;
+            size_t size = 0;
+            rc = fetch_url(src, &limits, &data, &size, &err);
+            if (rc == 0)
+                rc = celeb_detect_memory(ctx, data, size, src, &doc, &err);
+            free(data);
         } else if (!strcmp(src, "-")) {
             uint8_t *data = NULL;
             size_t size = 0;
