@@ -86,3 +86,13 @@ check "a gallery that is not a database: exit 1 with a message" "[ $? -eq 1 ] &&
 "$CELEB" detect --gallery "$T/none.db" "$D/fr_two_people.jpg" >"$T/none.json" 2>/dev/null
 check "no gallery file yet: everyone unknown, exit 0" \
     "[ $? -eq 0 ] && $PY -c \"import json; p=json.load(open('$T/none.json'))['persons']; assert len(p)==2 and all(x['name']=='unknown' for x in p)\""
+
+# --- celeb eval: leave-one-out on data/celebs ------------------------------------------
+"$CELEB" eval --json "$SHARED/data/celebs" >"$T/eval.json" 2>/dev/null
+check "celeb eval: 157 photos, faces in >= 98%, >= 96% named right, verification >= 99% on all pairs" \
+    "$PY -c \"
+import json; d = json.load(open('$T/eval.json'))
+assert d['photos'] == 157 and d['detection_rate'] >= 0.98, d
+assert d['right'] >= 0.96 and d['top1'] >= 0.97 and d['verification_accuracy'] >= 0.99, d
+assert len(d['right_by_threshold']) == 9 and all('photo' in w for w in d['wrong'])
+\""

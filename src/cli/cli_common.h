@@ -11,6 +11,17 @@
  * Returns a pointer to a static buffer or to `given`. */
 const char *cli_gallery_path(const char *given);
 
+/* One photo of a labelled folder, DIR/<Person>/<photo>. */
+typedef struct cli_photo {
+    char name[128];    /* the person: the folder's name */
+    char path[1024];
+} cli_photo;
+
+/* Every visible file of every visible sub-folder of dir, sorted by person
+ * then file name. *out is malloc'd (caller frees). Returns 0, or -1 if dir
+ * cannot be read. */
+int cli_list_photos(const char *dir, cli_photo **out, int *n);
+
 /* Prints doc as one line on stdout and flushes; deletes doc. */
 void cli_print_json(cJSON *doc);
 

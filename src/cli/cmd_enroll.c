@@ -6,7 +6,6 @@
  * bigger canvas); it is committed to the gallery on its own, so a run
  * killed half way leaves every reported photo in place. stdout gets one
  * JSON line per photo, written after its commit, then a summary line. */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,50 +80,10 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path)
     image_free(&img);
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int visible(const struct dirent *d) { return d->d_name[0] != '.'; }
-
-static int is_kind(const char *path, mode_t kind)
+static int is_dir(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind;
-}
-
-/* DIR/<Person>/<photo>: counts the photos (pass 0) or enrolls them (pass 1). */
-static int walk(enroll_run *r, const char *dir, int pass)
-{
-    struct dirent **people;
-    int np = scandir(dir, &people, visible, by_name);
-    if (np < 0) {
-        fprintf(stderr, "celeb enroll: cannot read folder %s\n", dir);
-        return -1;
-    }
-    for (int i = 0; i < np; i++) {
-        char person[4096];
-        snprintf(person, sizeof person, "%s/%s", dir, people[i]->d_name);
-        struct dirent **photos;
-        int nf = is_kind(person, S_IFDIR) ? scandir(person, &photos, visible, by_name) : -1;
-        for (int j = 0; j < nf; j++) {
-            char path[8192];
-            snprintf(path, sizeof path, "%s/%s", person, photos[j]->d_name);
-            if (is_kind(path, S_IFREG)) {
-                if (pass)
-                    enroll_photo(r, people[i]->d_name, path);
-                else
-                    r->total++;
-            }
-            free(photos[j]);
-        }
-        if (nf >= 0)
-            free(photos);
-        free(people[i]);
-    }
-    free(people);
-    return 0;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 int cmd_enroll(int argc, char **argv)
@@ -151,7 +110,7 @@ int cmd_enroll(int argc, char **argv)
         enroll_usage(stderr);
         return 2;
     }
-    if (!name && !is_kind(argv[optind], S_IFDIR)) {
+    if (!name && !is_dir(argv[optind])) {
         fprintf(stderr, "celeb enroll: %s is not a folder (use --name NAME PHOTO... for photos)\n",
                 argv[optind]);
         return 2;
@@ -173,8 +132,17 @@ int cmd_enroll(int argc, char **argv)
         r.total = argc - optind;
         for (int i = optind; i < argc; i++)
             enroll_photo(&r, name, argv[i]);
-    } else if (walk(&r, argv[optind], 0) < 0 || walk(&r, argv[optind], 1) < 0) {
-        status = 1;
+    } else {
+        cli_photo *photos;
+        int n;
+        if (cli_list_photos(argv[optind], &photos, &n) < 0) {
+            fprintf(stderr, "celeb enroll: cannot read folder %s\n", argv[optind]);
+            status = 1;
+        }
+        r.total = n;
+        for (int i = 0; i < n; i++)
+            enroll_photo(&r, photos[i].name, photos[i].path);
+        free(photos);
     }
     gallery_identity *ids = NULL;
     int nids = 0;

@@ -6,6 +6,7 @@
 int cmd_faces(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_gallery(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static void usage(FILE *out)
             "  faces FILE...   every face of a frame: box, score, 68 landmarks, crop, 128-D descriptor (JSON)\n"
             "  enroll DIR      add people to the gallery from DIR/<Person_Name>/* (or --name NAME PHOTO...)\n"
             "  gallery CMD     list | remove NAME | rename OLD NEW | export the gallery\n"
+            "  eval DIR        leave-one-out accuracy on DIR/<Person>/<photos>\n"
             "  help            this text; `celeb COMMAND --help` for a command's options\n");
 }
 
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
         return cmd_detect(argc - 1, argv + 1);
     if (!strcmp(cmd, "enroll"))
         return cmd_enroll(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval"))
+        return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "gallery"))
         return cmd_gallery(argc - 1, argv + 1);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
