@@ -56,3 +56,50 @@ int_rect align_rect_dlib(const double pts[68][2], int crop_w, int crop_h)
     int_rect r = {(int)x, (int)y, (int)fmin(size, crop_w + x), (int)fmin(size, crop_h + y)};
     return r;
 }
+
+const double align_template150[5][2] = {
+    {50.41, 45.17}, {105.56, 44.80}, {78.37, 78.88}, {54.50, 104.85}, {103.67, 104.70}};
+
+void align_five_points(const double pts[68][2], double five[5][2])
+{
+    mean_point(pts, 36, 42, &five[0][0], &five[0][1]);
+    mean_point(pts, 42, 48, &five[1][0], &five[1][1]);
+    five[2][0] = pts[30][0];
+    five[2][1] = pts[30][1];
+    five[3][0] = pts[48][0];
+    five[3][1] = pts[48][1];
+    five[4][0] = pts[54][0];
+    five[4][1] = pts[54][1];
+}
+
+void align_similarity(const double pts[68][2], int size, double m[6])
+{
+    /* Least squares for image = [a -b; b a] * chip + t (Umeyama in 2-D):
+     * with both point sets centred, a = sum(c.p)/sum(|c|^2) and
+     * b = sum(c x p)/sum(|c|^2), where c are chip points and p image points. */
+    double p[5][2], q[5][2], pc[2] = {0, 0}, qc[2] = {0, 0};
+    align_five_points(pts, p);
+    for (int i = 0; i < 5; i++) {
+        q[i][0] = align_template150[i][0] * size / 150.0;
+        q[i][1] = align_template150[i][1] * size / 150.0;
+        for (int k = 0; k < 2; k++) {
+            pc[k] += p[i][k] / 5;
+            qc[k] += q[i][k] / 5;
+        }
+    }
+    double dot = 0, cross = 0, norm = 0;
+    for (int i = 0; i < 5; i++) {
+        double cx = q[i][0] - qc[0], cy = q[i][1] - qc[1];
+        double px = p[i][0] - pc[0], py = p[i][1] - pc[1];
+        dot += cx * px + cy * py;
+        cross += cx * py - cy * px;
+        norm += cx * cx + cy * cy;
+    }
+    double a = norm > 0 ? dot / norm : 1, b = norm > 0 ? cross / norm : 0;
+    m[0] = a;
+    m[1] = -b;
+    m[3] = b;
+    m[4] = a;
+    m[2] = pc[0] - (a * qc[0] - b * qc[1]);
+    m[5] = pc[1] - (b * qc[0] + a * qc[1]);
+}

@@ -21,4 +21,21 @@ void landmarks_to_image(const float *out136, int crop_w, int crop_h, double box_
  * crop_h are the size of the crop the landmark net ran on. */
 int_rect align_rect_dlib(const double pts[68][2], int crop_w, int crop_h);
 
+/* Where a similarity-aligned 150x150 chip puts the 5 points (eye centres,
+ * nose tip, mouth corners): their mean position in face-api's own crops,
+ * measured over the 210 SSD faces of ../shared/reference/faceapi/ssd.jsonl,
+ * so the chips keep the scale and place the recognition net expects, with
+ * the head's roll removed. */
+extern const double align_template150[5][2];
+
+/* The 5 points of 68 landmarks: eye centres (mean of 36-41, 42-47), nose
+ * tip (30), mouth corners (48, 54). */
+void align_five_points(const double pts[68][2], double five[5][2]);
+
+/* The similarity transform (rotation, uniform scale, shift) that maps chip
+ * pixel (u, v) to the image point (m[0]*u + m[1]*v + m[2], m[3]*u + m[4]*v +
+ * m[5]), fitted by least squares so the face's 5 points land on the
+ * template scaled to a size x size chip. */
+void align_similarity(const double pts[68][2], int size, double m[6]);
+
 #endif

@@ -28,4 +28,10 @@ void input_from_region(const image *img, int_rect region, int size, int centred,
 void input_rows_from_region(const image *img, int_rect region, int size, int centred,
                             const input_norm *norm, int rows, float *out);
 
+/* A size x size input sampled from img through an affine map m (chip
+ * pixel (u, v) -> image point (m0 u + m1 v + m2, m3 u + m4 v + m5)),
+ * bilinear, zero outside the image, then normalised as above. */
+void input_from_transform(const image *img, const double m[6], int size, const input_norm *norm,
+                          float *out);
+
 #endif

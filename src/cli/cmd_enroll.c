@@ -89,7 +89,8 @@ static int is_dir(const char *path)
 int cmd_enroll(int argc, char **argv)
 {
     const char *gallery_arg = NULL, *name = NULL;
-    face_engine_options opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1};
+    face_engine_options opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
+                               .align = FACE_ALIGN_SIMILARITY};
     static const struct option opts[] = {
         {"gallery", required_argument, 0, 'g'}, {"name", required_argument, 0, 'n'},
         {"threads", required_argument, 0, 't'}, {"models", required_argument, 0, 'm'},

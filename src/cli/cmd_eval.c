@@ -42,6 +42,7 @@ static void eval_usage(FILE *out)
             "options:\n"
             "  --unknown-distance D  threshold under test (default 0.6)\n"
             "  --json                one JSON document instead of text\n"
+            "  --align dlib|similarity  the recognition crop: face-api's, or fitted to 5 landmarks (default)\n"
             "  --threads N           threads\n"
             "  --models DIR          model folder\n");
 }
@@ -100,19 +101,28 @@ static int right_at(const photo *p, const query *q, double threshold)
 
 int cmd_eval(int argc, char **argv)
 {
-    face_engine_options opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1};
+    face_engine_options opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
+                               .align = FACE_ALIGN_SIMILARITY};
     float threshold = IDENTIFY_DEFAULT_THRESHOLD;
     int json = 0;
     static const struct option opts[] = {
         {"unknown-distance", required_argument, 0, 'u'}, {"json", no_argument, 0, 'j'},
         {"threads", required_argument, 0, 't'},          {"models", required_argument, 0, 'm'},
-        {"help", no_argument, 0, 'h'},                   {0, 0, 0, 0}};
+        {"align", required_argument, 0, 'a'},            {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'u': threshold = strtof(optarg, NULL); break;
         case 'j': json = 1; break;
+        case 'a':
+            if (strcmp(optarg, "dlib") && strcmp(optarg, "similarity")) {
+                fprintf(stderr, "celeb eval: --align must be dlib or similarity\n");
+                return 2;
+            }
+            opt.align = strcmp(optarg, "dlib") ? FACE_ALIGN_SIMILARITY : FACE_ALIGN_DLIB;
+            break;
         case 't': opt.threads = atoi(optarg); break;
         case 'm': opt.model_dir = optarg; break;
         case 'h': eval_usage(stdout); return 0;

@@ -118,6 +118,12 @@ int face_engine_describe(face_engine *e, const image *img, face *faces, int n, c
         landmarks_to_image(lm_out + i * 2 * LM_POINTS, crops[i].w, crops[i].h, f->box.x, f->box.y,
                            f->landmarks);
         f->align_rect = align_rect_dlib(f->landmarks, crops[i].w, crops[i].h);
+        if (e->opt.align == FACE_ALIGN_SIMILARITY) {
+            double m[6];
+            align_similarity(f->landmarks, RECOG_INPUT, m);
+            input_from_transform(img, m, RECOG_INPUT, &rec_norm, e->batch + i * rec_size);
+            continue;
+        }
         int_rect a = box_clip(f->align_rect.x, f->align_rect.y, f->align_rect.w, f->align_rect.h,
                               img->width, img->height);
         if (a.w <= 0 || a.h <= 0) {

@@ -22,12 +22,18 @@ typedef struct face {
     float descriptor[RECOG_DIM];      /* not L2-normalised; same person if distance < 0.6 */
 } face;
 
+typedef enum face_align {
+    FACE_ALIGN_DLIB = 0,        /* face-api's axis-aligned crop (FaceLandmarks.alignDlib) */
+    FACE_ALIGN_SIMILARITY = 1,  /* rotation, scale and shift fitted to 5 landmarks */
+} face_align;
+
 typedef struct face_engine_options {
     const char *model_dir;   /* folder with the face-api weights; NULL = face_default_model_dir() */
     int threads;             /* <= 0: one per core */
     face_detector detector;  /* SSD (default) or tiny */
     float min_score;         /* detection threshold; 0 = the detector's default (0.5) */
     int tiny_size;           /* tiny detector input, multiple of 32; 0 = 416 */
+    face_align align;        /* the recognition crop; DLIB (default) reproduces face-api */
     int find_tight_crops;    /* when nothing is found, look again with the image centred on a
                                 2x, then 3x black canvas: the detectors miss faces that fill the
                                 frame (the enrolment photos people have). Off: face-api's output. */
