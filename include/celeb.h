@@ -24,7 +24,7 @@ typedef struct celeb_options {
     const char *model_dir;    /* NULL: face_default_model_dir() */
     const char *gallery;      /* gallery file; NULL or missing file: nobody is known */
     int threads;              /* <= 0: one per core */
-    face_detector detector;   /* SSD (default) or tiny */
+    face_detector detector;   /* FACE_DETECTOR_BOTH (SSD + the tiny one's extra faces), SSD or tiny */
     int frames;               /* frames to sample per file; <= 0: 20; see all_frames */
     int all_frames;           /* every frame */
     float unknown_distance;   /* known when a person is closer than this to an identity; 0: 0.6 */

@@ -13,7 +13,7 @@ check "enroll the 24 people of data/celebs" "[ \$(\"$CELEB\" gallery --gallery '
     "$D/dlib_dog.jpg" "$D/dlib_watershed.mp4" >"$T/out" 2>"$T/err"
 check "five inputs: exit 0, five documents" "[ $? -eq 0 ] && [ \$(wc -l <'$T/out') -eq 5 ]"
 doc() { sed -n "$1p" "$T/out" >"$T/doc$1.json"; echo "$T/doc$1.json"; }
-check "giphy_video.gif: Brad_Pitt named once, in 5+ sampled frames; Angelina Jolie (not enrolled) one unknown person" \
+check "giphy_video.gif: Brad_Pitt named once, in most (8+) of the 10 frames; Angelina Jolie (not enrolled) one unknown person" \
     "$PY - \$(doc 1) <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -22,7 +22,7 @@ p = d['persons']
 assert len(p) == 2, [x['name'] for x in p]
 brad = [x for x in p if x['name'] == 'Brad_Pitt']
 other = [x for x in p if x['name'] != 'Brad_Pitt']
-assert len(brad) == 1 and brad[0]['known'] and len(brad[0]['appearances']) >= 5
+assert len(brad) == 1 and brad[0]['known'] and len(brad[0]['appearances']) >= 8, len(brad[0]['appearances'])
 assert len(other) == 1 and other[0]['name'] == 'unknown' and not other[0]['known']
 a = brad[0]['appearances'][0]
 assert len(a['box']) == 4 and len(a['landmarks5']) == 5 and 't_ms' in a

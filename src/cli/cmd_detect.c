@@ -28,7 +28,8 @@ static void detect_usage(FILE *out)
             "options:\n"
             "  --gallery FILE      gallery (default $CELEB_GALLERY, else ~/.local/share/celeb/gallery.db)\n"
             "  --frames N|all      frames sampled per file, evenly spaced (default 20)\n"
-            "  --detector ssd|tiny face detector (default ssd)\n"
+            "  --detector both|ssd|tiny  face detectors (default both: SSD, plus the tiny\n"
+            "                      detector's faces SSD missed)\n"
             "  --unknown-distance D  known only when closer than D to an identity (default 0.6)\n"
             "  --format json|text  output (default json)\n"
             "  --threads N         threads (default: one per core)\n"
@@ -72,7 +73,7 @@ static void print_text(const cJSON *doc)
 
 int cmd_detect(int argc, char **argv)
 {
-    celeb_options opt = {.detector = FACE_DETECTOR_SSD};
+    celeb_options opt = {.detector = FACE_DETECTOR_BOTH};
     const char *gallery_arg = NULL;
     int text = 0;
     fetch_limits limits = {0};
@@ -97,11 +98,16 @@ int cmd_detect(int argc, char **argv)
             }
             break;
         case 'd':
-            if (strcmp(optarg, "ssd") && strcmp(optarg, "tiny")) {
-                fprintf(stderr, "celeb detect: --detector must be ssd or tiny\n");
+            if (!strcmp(optarg, "both"))
+                opt.detector = FACE_DETECTOR_BOTH;
+            else if (!strcmp(optarg, "ssd"))
+                opt.detector = FACE_DETECTOR_SSD;
+            else if (!strcmp(optarg, "tiny"))
+                opt.detector = FACE_DETECTOR_TINY;
+            else {
+                fprintf(stderr, "celeb detect: --detector must be both, ssd or tiny\n");
                 return 2;
             }
-            opt.detector = strcmp(optarg, "tiny") ? FACE_DETECTOR_SSD : FACE_DETECTOR_TINY;
             break;
         case 'u': opt.unknown_distance = strtof(optarg, NULL); break;
         case 'F':

@@ -1,6 +1,7 @@
 /* faces.c - the face engine, see faces.h. */
 #include "faces.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,8 +35,10 @@ int face_engine_open(face_engine *e, const face_engine_options *opt, celeb_error
     int rc = nn_ctx_init(&e->ctx, e->opt.threads, err);
     if (rc == 0)
         rc = e->opt.detector == FACE_DETECTOR_TINY
-                 ? tiny_load(&e->tiny, &e->ctx, e->opt.model_dir, e->opt.tiny_size, err)
+                 ? 0
                  : ssd_load(&e->ssd, &e->ctx, e->opt.model_dir, err);
+    if (rc == 0 && e->opt.detector != FACE_DETECTOR_SSD)
+        rc = tiny_load(&e->tiny, &e->ctx, e->opt.model_dir, e->opt.tiny_size, err);
     if (rc == 0)
         rc = lm_load(&e->lm, &e->ctx, e->opt.model_dir, err);
     if (rc == 0)
@@ -50,10 +53,8 @@ int face_engine_open(face_engine *e, const face_engine_options *opt, celeb_error
 
 void face_engine_close(face_engine *e)
 {
-    if (e->opt.detector == FACE_DETECTOR_TINY)
-        tiny_free(&e->tiny);
-    else
-        ssd_free(&e->ssd);
+    tiny_free(&e->tiny);   /* both accept a zeroed (never loaded) net */
+    ssd_free(&e->ssd);
     lm_free(&e->lm);
     recog_free(&e->recog);
     nn_ctx_free(&e->ctx);
@@ -151,12 +152,35 @@ int face_engine_describe(face_engine *e, const image *img, face *faces, int n, c
     return rc;
 }
 
-/* The chosen detector on one image. */
+static double iou(const face_box *a, const face_box *b)
+{
+    double x0 = fmax(a->x, b->x), y0 = fmax(a->y, b->y);
+    double x1 = fmin(a->x + a->w, b->x + b->w), y1 = fmin(a->y + a->h, b->y + b->h);
+    double inter = x1 > x0 && y1 > y0 ? (x1 - x0) * (y1 - y0) : 0;
+    double uni = a->w * a->h + b->w * b->h - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
+/* The chosen detector(s) on one image. */
 static int detect(face_engine *e, const image *img, face_box *boxes, int *found, celeb_error *err)
 {
-    return e->opt.detector == FACE_DETECTOR_TINY
-               ? tiny_detect(&e->tiny, img, e->opt.min_score, boxes, MAX_FACES, found, err)
-               : ssd_detect(&e->ssd, img, e->opt.min_score, 100, boxes, MAX_FACES, found, err);
+    if (e->opt.detector == FACE_DETECTOR_TINY)
+        return tiny_detect(&e->tiny, img, e->opt.min_score, boxes, MAX_FACES, found, err);
+    int rc = ssd_detect(&e->ssd, img, e->opt.min_score, 100, boxes, MAX_FACES, found, err);
+    if (rc < 0 || e->opt.detector != FACE_DETECTOR_BOTH)
+        return rc;
+    /* Add the tiny detector's faces that overlap none of SSD's. */
+    face_box extra[64];
+    int n = 0;
+    rc = tiny_detect(&e->tiny, img, e->opt.min_score, extra, 64, &n, err);
+    for (int i = 0; rc == 0 && i < n && *found < MAX_FACES; i++) {
+        int seen = 0;
+        for (int j = 0; j < *found && !seen; j++)
+            seen = iou(&extra[i], &boxes[j]) > 0.3;
+        if (!seen)
+            boxes[(*found)++] = extra[i];
+    }
+    return rc;
 }
 
 /* img centred on a black canvas `scale` times its size; *ox, *oy: its offset. */

@@ -13,7 +13,12 @@
 #include "../embed/recognition.h"
 #include "../landmark/landmark68.h"
 
-typedef enum face_detector { FACE_DETECTOR_SSD = 0, FACE_DETECTOR_TINY = 1 } face_detector;
+typedef enum face_detector {
+    FACE_DETECTOR_SSD = 0,    /* SSD MobileNetV1 (face-api's default) */
+    FACE_DETECTOR_TINY = 1,   /* the tiny detector */
+    FACE_DETECTOR_BOTH = 2,   /* SSD, plus the tiny detector's faces that SSD missed: on GIF frames
+                                 (blur, profiles) SSD misses faces the tiny one finds */
+} face_detector;
 
 typedef struct face {
     face_box box;                     /* detection box (source pixels) and score */

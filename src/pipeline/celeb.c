@@ -27,7 +27,7 @@ struct celeb_ctx {
     char gallery_path[1024];
     identify_index *index;       /* the gallery in memory; never NULL (maybe empty) */
     int64_t generation;          /* of the gallery when it was read; -1: no gallery file */
-    char detector_id[128], embedder_id[128];
+    char detector_id[256], embedder_id[128];
 };
 
 static double now_ms(void)
@@ -136,9 +136,13 @@ int celeb_open(const celeb_options *opt, celeb_ctx **out, celeb_error *err)
         free(ctx);
         return rc;
     }
-    model_id(ctx->engine.opt.model_dir,
-             ctx->opt.detector == FACE_DETECTOR_TINY ? "tiny_face_detector_model" : "ssd_mobilenetv1_model",
-             ctx->detector_id, sizeof ctx->detector_id);
+    char ssd[128] = "", tiny[128] = "";
+    if (ctx->opt.detector != FACE_DETECTOR_TINY)
+        model_id(ctx->engine.opt.model_dir, "ssd_mobilenetv1_model", ssd, sizeof ssd);
+    if (ctx->opt.detector != FACE_DETECTOR_SSD)
+        model_id(ctx->engine.opt.model_dir, "tiny_face_detector_model", tiny, sizeof tiny);
+    snprintf(ctx->detector_id, sizeof ctx->detector_id, "%s%s%s", ssd, ssd[0] && tiny[0] ? "+" : "",
+             tiny);
     model_id(ctx->engine.opt.model_dir, "face_recognition_model", ctx->embedder_id,
              sizeof ctx->embedder_id);
     *out = ctx;
