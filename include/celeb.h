@@ -27,7 +27,7 @@ typedef struct celeb_options {
     face_detector detector;   /* FACE_DETECTOR_BOTH (SSD + the tiny one's extra faces), SSD or tiny */
     int frames;               /* frames to sample per file; <= 0: 20; see all_frames */
     int all_frames;           /* every frame */
-    float unknown_distance;   /* known when a person is closer than this to an identity; 0: 0.6 */
+    float unknown_distance;   /* known when a person is closer than this to an identity; 0: 0.55 */
 } celeb_options;
 
 typedef struct celeb_ctx celeb_ctx;

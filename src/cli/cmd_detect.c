@@ -30,7 +30,7 @@ static void detect_usage(FILE *out)
             "  --frames N|all      frames sampled per file, evenly spaced (default 20)\n"
             "  --detector both|ssd|tiny  face detectors (default both: SSD, plus the tiny\n"
             "                      detector's faces SSD missed)\n"
-            "  --unknown-distance D  known only when closer than D to an identity (default 0.6)\n"
+            "  --unknown-distance D  known only when closer than D to an identity (default 0.55)\n"
             "  --format json|text  output (default json)\n"
             "  --threads N         threads (default: one per core)\n"
             "  --models DIR        model folder\n"

@@ -40,7 +40,7 @@ static void eval_usage(FILE *out)
             "faces/s.\n"
             "\n"
             "options:\n"
-            "  --unknown-distance D  threshold under test (default 0.6)\n"
+            "  --unknown-distance D  threshold under test (default 0.55)\n"
             "  --json                one JSON document instead of text\n"
             "  --align dlib|similarity  the recognition crop: face-api's, or fitted to 5 landmarks (default)\n"
             "  --threads N           threads\n"
