@@ -2,6 +2,7 @@
 #include "io.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 int read_stream(FILE *f, const char *what, uint8_t **data, size_t *size, celeb_error *err)
 {
@@ -16,8 +17,15 @@ int read_stream(FILE *f, const char *what, uint8_t **data, size_t *size, celeb_e
             buf = grown;
         }
     }
+    if (buf && n == cap) {   /* room for the terminating NUL */
+        uint8_t *grown = realloc(buf, n + 1);
+        if (!grown)
+            free(buf);
+        buf = grown;
+    }
     if (!buf)
         return celeb_fail(err, CELEB_ENOMEM, "%s: out of memory", what);
+    buf[n] = 0;
     if (ferror(f)) {
         free(buf);
         return celeb_fail(err, CELEB_EIO, "%s: read error", what);
@@ -32,6 +40,11 @@ int read_path(const char *path, uint8_t **data, size_t *size, celeb_error *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return celeb_fail(err, CELEB_EIO, "%s: cannot open", path);
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return celeb_fail(err, CELEB_EFORMAT, "%s: is a directory, not a media file", path);
+    }
     int rc = read_stream(f, path, data, size, err);
     fclose(f);
     return rc;

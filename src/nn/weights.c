@@ -1,41 +1,13 @@
 /* weights.c - tfjs weights manifest loader, see weights.h. */
 #include "weights.h"
 
+#include "../core/io.h"
+
 #include <cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Reads a whole file; *out is malloc'd (NUL-terminated for text use). */
-static int read_file(const char *path, unsigned char **out, long *size, celeb_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return celeb_fail(err, CELEB_EIO, "cannot open %s", path);
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return celeb_fail(err, CELEB_EIO, "cannot read %s", path);
-    }
-    unsigned char *buf = malloc((size_t)n + 1);
-    if (!buf) {
-        fclose(f);
-        return celeb_fail(err, CELEB_ENOMEM, "out of memory reading %s", path);
-    }
-    size_t got = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    if ((long)got != n) {
-        free(buf);
-        return celeb_fail(err, CELEB_EIO, "short read on %s", path);
-    }
-    buf[n] = 0;
-    *out = buf;
-    *size = n;
-    return CELEB_OK;
-}
 
 static int parse_entry(nn_weight *e, const cJSON *j, const unsigned char *bin, long bin_size,
                        long *offset, celeb_error *err)
@@ -169,9 +141,9 @@ int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err)
 {
     memset(w, 0, sizeof *w);
     snprintf(w->path, sizeof w->path, "%s", manifest_path);
-    unsigned char *text = NULL;
-    long text_size = 0;
-    int rc = read_file(manifest_path, &text, &text_size, err);
+    uint8_t *text = NULL;
+    size_t text_size = 0;
+    int rc = read_path(manifest_path, &text, &text_size, err);
     if (rc < 0)
         return rc;
     cJSON *root = cJSON_Parse((char *)text);
@@ -195,9 +167,9 @@ int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err)
             }
             char path[1024];
             snprintf(path, sizeof path, "%.*s%s", dirlen, manifest_path, p->valuestring);
-            unsigned char *part;
-            long n;
-            if ((rc = read_file(path, &part, &n, err)) < 0)
+            uint8_t *part;
+            size_t n;
+            if ((rc = read_path(path, &part, &n, err)) < 0)
                 break;
             unsigned char *grown = realloc(bins[g], (size_t)(sizes[g] + n));
             if (!grown) {

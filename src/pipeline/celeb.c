@@ -169,20 +169,6 @@ typedef struct appearance {
     double landmarks5[5][2];   /* eyes (centres), nose tip, mouth corners */
 } appearance;
 
-static void five_points(const face *f, double out[5][2])
-{
-    for (int k = 0; k < 2; k++) {
-        out[0][k] = out[1][k] = 0;
-        for (int i = 0; i < 6; i++) {
-            out[0][k] += f->landmarks[36 + i][k] / 6;   /* left eye */
-            out[1][k] += f->landmarks[42 + i][k] / 6;   /* right eye */
-        }
-        out[2][k] = f->landmarks[30][k];   /* nose tip */
-        out[3][k] = f->landmarks[48][k];   /* mouth corners */
-        out[4][k] = f->landmarks[54][k];
-    }
-}
-
 typedef struct scan {
     int *sampled, nsampled, duplicates;
     appearance *app;
@@ -214,7 +200,7 @@ static int add_faces(scan *s, const face *faces, int n, int frame, int64_t t_ms,
         a->frame = frame;
         a->t_ms = t_ms;
         a->box = faces[i].box;
-        five_points(&faces[i], a->landmarks5);
+        align_five_points(faces[i].landmarks, a->landmarks5);
         g->frame = frame;
         memcpy(g->descriptor, faces[i].descriptor, sizeof g->descriptor);
         g->box[0] = (float)faces[i].box.x;
@@ -408,14 +394,8 @@ int celeb_detect_file(celeb_ctx *ctx, const char *path, cJSON **doc, celeb_error
     *doc = NULL;
     uint8_t *data;
     size_t size;
-    media *m;
-    /* Open through the media module first: it gives the clear errors for
-     * directories, empty and unknown files before we read anything. */
-    int rc = media_open_file(path, NULL, &m, err);
-    if (rc < 0)
-        return rc;
-    media_close(m);
-    rc = read_path(path, &data, &size, err);
+    /* One read: the bytes serve both the sha256 and the decoder. */
+    int rc = read_path(path, &data, &size, err);
     if (rc < 0)
         return rc;
     rc = celeb_detect_memory(ctx, data, size, path, doc, err);
