@@ -11,7 +11,8 @@ CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unus
                  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lm -lpthread
 
-ifeq ($(BUILD),asan)
+# Any BUILD whose name starts with "asan" (asan, asan-x, ...) is a sanitizer build.
+ifneq ($(filter asan%,$(BUILD)),)
   CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS := -fopenmp -fsanitize=address,undefined
 else
