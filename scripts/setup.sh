@@ -5,8 +5,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="pkg-config libdnnl-dev libxnnpack-dev libpthreadpool-dev
  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libwebp-dev
- libjpeg62-turbo-dev libexif-dev libcjson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev
- python3-pil"
+ libjpeg62-turbo-dev libexif-dev libcjson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libssl-dev
+ python3-pil libmicrohttpd-dev wrk chromium"
 
 missing=""
 for p in $PKGS; do

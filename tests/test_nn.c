@@ -188,10 +188,10 @@ static void test_blocked_winograd(void **state)
     nn_exec_begin(&x);
     nn_tensor t = nn_tensor_new(&x, 1, H, W, C);
     memcpy(t.data, in, sizeof in);
-    nn_tensor b = nn_reorder(&x, t, 1);
+    nn_tensor b = nn_reorder(&x, nn_keep(&x, t), 1);   /* calls consume their input */
     assert_int_equal(b.blocked, 1);
     assert_true(b.data[nn_offset(b, 0, 2, 3, 17)] == in[(2 * W + 3) * C + 17]);
-    nn_tensor back = nn_reorder(&x, b, 0);
+    nn_tensor back = nn_reorder(&x, nn_keep(&x, b), 0);
     assert_memory_equal(back.data, in, sizeof in);
     nn_tensor ob = nn_reorder(&x, nn_conv(&x, &l, b), 0);   /* blocked, Winograd */
     nn_tensor on = nn_conv(&x, &l, t);                      /* NHWC, direct */
@@ -223,7 +223,7 @@ static void test_conv_rows(void **state)
     nn_exec_begin(&x);
     nn_tensor t = nn_tensor_new(&x, 1, H, W, C);
     memcpy(t.data, in, sizeof in);
-    nn_tensor whole = nn_conv(&x, &l, t);
+    nn_tensor whole = nn_conv(&x, &l, nn_keep(&x, t));
     int rows = 0;
     nn_tensor band = nn_conv_rows(&x, &l, t, 5, &rows);   /* SAME s2 on 12 rows: top pad 0 */
     assert_int_equal(x.status, 0);
@@ -248,6 +248,8 @@ static void test_add_and_pool(void **state)
     nn_exec_begin(&x);
     nn_tensor t = nn_tensor_new(&x, 1, 3, 3, 1);
     for (int i = 0; i < 9; i++) t.data[i] = (float)(i - 4);   /* -4..4 */
+    for (int i = 0; i < 4; i++)          /* five calls read t */
+        nn_keep(&x, t);
     nn_tensor m = nn_pool(&x, &mp, t);   /* 3 -> 2, SAME pads bottom/right only */
     assert_int_equal(m.h, 2);
     assert_true(m.data[0] == 0.0f && m.data[1] == 1.0f && m.data[2] == 3.0f && m.data[3] == 4.0f);
@@ -261,6 +263,42 @@ static void test_add_and_pool(void **state)
     assert_int_equal(x.status, 0);
     nn_pool_free(&mp);
     nn_pool_free(&ap);
+    nn_exec_free(&x);
+    nn_ctx_free(&ctx);
+}
+
+/* Calls consume their input: a chain of layers reuses the memory of the
+ * activations it is done with, and nn_keep holds one for a second use. */
+static void test_arena_reuse(void **state)
+{
+    enum { H = 64, W = 64, C = 16 };
+    static float f[C * C];
+    for (int i = 0; i < C; i++)
+        f[i * C + i] = 1.0f;   /* 1x1 identity */
+    nn_ctx ctx;
+    nn_exec x;
+    nn_conv_layer l;
+    celeb_error err = {0};
+    assert_int_equal(nn_ctx_init(&ctx, 1, &err), 0);
+    assert_int_equal(nn_exec_init(&x, &ctx, &err), 0);
+    assert_int_equal(nn_conv_init(&l, 1, 1, C, C, 1, NN_SAME, 0, f, NULL, NULL, NULL, NN_LINEAR, &err), 0);
+    const size_t bytes = sizeof(float) * H * W * C;
+    for (int pass = 0; pass < 2; pass++) {
+        nn_exec_begin(&x);
+        nn_tensor t = nn_tensor_new(&x, 1, H, W, C);
+        for (size_t i = 0; i < nn_numel(t); i++)
+            t.data[i] = (float)(i % 97);
+        nn_tensor first = nn_keep(&x, t);
+        for (int i = 0; i < 8; i++)
+            t = nn_conv(&x, &l, t);
+        assert_int_equal(x.status, 0);
+        assert_true(ctx.arena->high <= 3 * bytes);   /* 9 tensors made, 3 alive at most */
+        for (size_t i = 0; i < nn_numel(t); i += 101)
+            assert_true(t.data[i] == (float)(i % 97) && first.data[i] == (float)(i % 97));
+        /* The second pass runs in the block the first one sized, no overflow. */
+        assert_true(pass == 0 || (ctx.arena->size >= ctx.arena->high && !ctx.arena->live[0].extra));
+    }
+    nn_conv_free(&l);
     nn_exec_free(&x);
     nn_ctx_free(&ctx);
 }
@@ -305,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_blocked_winograd),
         cmocka_unit_test(test_conv_rows),
         cmocka_unit_test(test_add_and_pool),
+        cmocka_unit_test(test_arena_reuse),
         cmocka_unit_test(test_input_padding),
     };
     return cmocka_run_group_tests_name("nn", tests, NULL, NULL);

@@ -55,7 +55,9 @@ typedef struct ssd_net {
      * (equal neighbouring rows shared): for a wide image, the rows below the
      * picture come from here instead of being computed. See ssd_detect. */
     const float **pad_row[SSD_STAGES];   /* [stage][row] -> row of w*c floats */
-    float *pad_pool;                     /* the distinct rows, one block */
+    float *pad_pool[SSD_STAGES];         /* [stage]: its distinct rows, one block */
+    int have_pad;                        /* pad_row is made */
+    int wide_images;                     /* seen before pad_row was made */
     struct det_cand *cand;         /* [5118] scratch for the score filter and NMS */
     int *keep;                     /* [5118] NMS output */
     nn_exec exec;

@@ -182,10 +182,11 @@ void ssd_free(ssd_net *net)
 {
     for (int s = 0; s < SSD_STAGES; s++) {
         free(net->pad_row[s]);
+        free(net->pad_pool[s]);
         net->pad_row[s] = NULL;
+        net->pad_pool[s] = NULL;
     }
-    free(net->pad_pool);
-    net->pad_pool = NULL;
+    net->have_pad = 0;
     nn_conv_free(&net->conv0);
     for (int i = 0; i < 13; i++) {
         nn_conv_free(&net->depthwise[i]);
@@ -237,8 +238,8 @@ typedef struct ssd_pass {
     ssd_net *net;
     nn_exec *x;
     int band;        /* 1: compute only `rows` rows of each layer */
+    int capture;     /* 1: the all-padding pass, keeping every output row */
     int stage;       /* index of the next layer output */
-    nn_tensor out[SSD_STAGES];
 } ssd_pass;
 
 /* Rows [from, to) of stage s's output from the all-padding reference. */
@@ -249,9 +250,40 @@ static void fill_pad_rows(const ssd_net *net, int s, nn_tensor t, int from, int 
         memcpy(t.data + r * row, net->pad_row[s][r], row * sizeof(float));
 }
 
-/* One layer of the chain. In a band, *rows is how many rows of `in` see
- * the picture; the 2 rows below the band are filled in from the reference,
- * which is all a following 3x3 conv reads (all rows for `full`). */
+/* Keeps stage s's output rows of the all-padding pass, sharing storage
+ * between equal neighbouring rows (most of them). */
+static void capture_rows(ssd_pass *ps, int s, nn_tensor t)
+{
+    ssd_net *net = ps->net;
+    size_t row = (size_t)t.w * t.c, distinct = 0;
+    for (int r = 0; r < t.h; r++)
+        distinct += r == 0 || memcmp(t.data + r * row, t.data + (r - 1) * row, row * sizeof(float));
+    free(net->pad_row[s]);   /* from an earlier attempt that ran out of memory */
+    free(net->pad_pool[s]);
+    net->pad_row[s] = malloc((size_t)t.h * sizeof(float *));
+    net->pad_pool[s] = malloc(distinct * row * sizeof(float));
+    if (!net->pad_row[s] || !net->pad_pool[s]) {
+        ps->x->status = CELEB_ENOMEM;
+        celeb_fail(&ps->x->err, CELEB_ENOMEM, "out of memory");
+        return;
+    }
+    float *next = net->pad_pool[s];
+    for (int r = 0; r < t.h; r++) {
+        const float *src = t.data + r * row;
+        if (r > 0 && !memcmp(src, src - row, row * sizeof(float))) {
+            net->pad_row[s][r] = net->pad_row[s][r - 1];
+        } else {
+            memcpy(next, src, row * sizeof(float));
+            net->pad_row[s][r] = next;
+            next += row;
+        }
+    }
+}
+
+/* One layer of the chain (it consumes `in`). In a band, *rows is how many
+ * rows of `in` see the picture; the 2 rows below the band are filled in
+ * from the reference, which is all a following 3x3 conv reads (all rows
+ * for `full`). */
 static nn_tensor stage(ssd_pass *ps, nn_conv_layer *l, nn_tensor in, int *rows, int full)
 {
     int s = ps->stage++;
@@ -264,41 +296,42 @@ static nn_tensor stage(ssd_pass *ps, nn_conv_layer *l, nn_tensor in, int *rows, 
         if (!ps->x->status)
             fill_pad_rows(ps->net, s, out, *rows, full ? out.h : *rows + 2);
     }
-    ps->out[s] = out;
+    if (ps->capture && !ps->x->status)
+        capture_rows(ps, s, out);
     return out;
 }
 
 /* mobileNetV1 + predictionLayer + the box predictors, on a 512x512 input
- * of which the first `rows` rows see the picture. */
+ * of which the first `rows` rows see the picture. Each feature map goes
+ * through its predictor as soon as it is made, so only two maps are alive
+ * at a time. */
 static void run_chain(ssd_pass *ps, nn_tensor h, int rows, nn_tensor pred[6])
 {
     ssd_net *net = ps->net;
-    nn_tensor feature[6];
-    int frows[6];
+    nn_exec *x = ps->x;
+    int frows;
     h = stage(ps, &net->conv0, h, &rows, 0);                // 256x256x32
     for (int i = 0; i < 13; i++) {
         h = stage(ps, &net->depthwise[i], h, &rows, 0);
         h = stage(ps, &net->pointwise[i], h, &rows, 0);
-        if (i + 1 == 11) {
-            feature[0] = h;                               // conv11: 32x32x512
-            frows[0] = rows;
+        if (i + 1 == 11) {                                  // conv11: 32x32x512
+            frows = rows;
+            pred[0] = stage(ps, &net->predictor[0], nn_keep(x, h), &frows, 1);
         }
     }
-    feature[1] = h;                                       // 16x16x1024
-    frows[1] = rows;
-    for (int i = 0; i < 8; i++) {                         // predictionLayer's extra layers
+    frows = rows;                                           // 16x16x1024
+    pred[1] = stage(ps, &net->predictor[1], nn_keep(x, h), &frows, 1);
+    for (int i = 0; i < 8; i++) {                           // predictionLayer's extra layers
         h = stage(ps, &net->extra[i], h, &rows, 0);
-        if (i % 2) {
-            feature[2 + i / 2] = h;                       // 8x8x512, 4x4x256, 2x2x256, 1x1x128
-            frows[2 + i / 2] = rows;
+        if (i % 2) {                                        // 8x8x512, 4x4x256, 2x2x256, 1x1x128
+            frows = rows;
+            pred[2 + i / 2] = stage(ps, &net->predictor[2 + i / 2], i == 7 ? h : nn_keep(x, h),
+                                    &frows, 1);             // cells x 7A
         }
     }
-    for (int i = 0; i < 6; i++)                           // cells x 7A
-        pred[i] = stage(ps, &net->predictor[i], feature[i], &frows[i], 1);
 }
 
-/* Runs the chain on an all-padding input and keeps every output row,
- * sharing storage between equal neighbouring rows (most of them). */
+/* Runs the chain on an all-padding input and keeps every output row. */
 static int make_pad_reference(ssd_net *net, celeb_error *err)
 {
     nn_exec *x = &net->exec;
@@ -307,36 +340,12 @@ static int make_pad_reference(ssd_net *net, celeb_error *err)
     if (!x->status)
         for (size_t i = 0; i < nn_numel(h); i++)
             h.data[i] = -1.0f;   /* a padding pixel, 0, after x/127.5 - 1 */
-    ssd_pass ps = {net, x, 0, 0, {{0}}};
+    ssd_pass ps = {net, x, 0, 1, 0};
     nn_tensor pred[6];
     run_chain(&ps, h, SSD_INPUT, pred);
     if (x->status)
         return celeb_fail(err, x->status, "SSD: %s", x->err.message);
-    size_t total = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        float *next = net->pad_pool;
-        for (int s = 0; s < SSD_STAGES; s++) {
-            nn_tensor t = ps.out[s];
-            size_t row = (size_t)t.w * t.c;
-            if (pass == 1 && !(net->pad_row[s] = malloc((size_t)t.h * sizeof(float *))))
-                return celeb_fail(err, CELEB_ENOMEM, "SSD: out of memory");
-            for (int r = 0; r < t.h; r++) {
-                const float *src = t.data + r * row;
-                int same = r > 0 && !memcmp(src, src - row, row * sizeof(float));
-                if (pass == 0) {
-                    total += same ? 0 : row;
-                } else if (same) {
-                    net->pad_row[s][r] = net->pad_row[s][r - 1];
-                } else {
-                    memcpy(next, src, row * sizeof(float));
-                    net->pad_row[s][r] = next;
-                    next += row;
-                }
-            }
-        }
-        if (pass == 0 && !(net->pad_pool = malloc(total * sizeof(float))))
-            return celeb_fail(err, CELEB_ENOMEM, "SSD: out of memory");
-    }
+    net->have_pad = 1;
     return CELEB_OK;
 }
 
@@ -366,7 +375,11 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
         max_results = SSD_MAX_RESULTS;   /* face-api: maxResults || 100 */
 
     int rows = picture_rows(img);
-    if (rows < SSD_INPUT && !net->pad_pool) {
+    /* The reference costs one whole pass: the first wide image runs whole
+     * instead, and the reference is made when a second one comes. */
+    if (rows < SSD_INPUT && !net->have_pad && net->wide_images++ == 0)
+        rows = SSD_INPUT;
+    if (rows < SSD_INPUT && !net->have_pad) {
         int rc = make_pad_reference(net, err);
         if (rc < 0)
             return rc;
@@ -387,7 +400,7 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
     }
 
     nn_tensor pred[6];
-    ssd_pass ps = {net, x, rows < SSD_INPUT, 0, {{0}}};
+    ssd_pass ps = {net, x, rows < SSD_INPUT, 0, 0};
     run_chain(&ps, h, rows, pred);
     if (x->status)
         return celeb_fail(err, x->status, "SSD: %s", x->err.message);

@@ -138,13 +138,15 @@ static nn_tensor shortcut_add_relu(nn_exec *x, nn_tensor pooled, nn_tensor out)
                     }
                 }
             }
+    nn_release(x, pooled);
+    nn_release(x, out);
     return sum;
 }
 
 static nn_tensor residual(recog_net *net, recog_block *b, nn_tensor in)
 {
     nn_exec *x = &net->exec;
-    nn_tensor out = nn_conv(x, &b->conv1, in);
+    nn_tensor out = nn_conv(x, &b->conv1, nn_keep(x, in));   // `in` is the shortcut too
     if (!b->down)
         return nn_conv_add(x, &b->conv2, out, in);   // relu(conv2(out) + in), in place in `in`
     out = nn_conv(x, &b->conv2, out);
@@ -176,12 +178,14 @@ static int forward_chunk(recog_net *net, const float *inputs, int n, float *out,
     return CELEB_OK;
 }
 
-/* Faces go through the net in chunks: a batch of 16 faces' activations
- * overflows the L2 cache and runs slower per face than small batches. */
+/* Faces go through the net in full chunks, the rest one by one: more
+ * faces per pass overflow the L2 cache, and every other batch size would
+ * cost its own primitives (created, JIT-compiled and weights packed on first
+ * use: ~30 ms, more than a GIF's faces save by batching). */
 int recog_forward(recog_net *net, const float *inputs, int n, float *out, celeb_error *err)
 {
-    for (int done = 0; done < n; done += RECOG_CHUNK) {
-        int k = n - done < RECOG_CHUNK ? n - done : RECOG_CHUNK;
+    for (int done = 0, k; done < n; done += k) {
+        k = n - done >= RECOG_CHUNK ? RECOG_CHUNK : 1;
         int rc = forward_chunk(net, inputs + done * (size_t)RECOG_INPUT * RECOG_INPUT * 3, k, out + (size_t)done * RECOG_DIM, err);
         if (rc < 0)
             return rc;

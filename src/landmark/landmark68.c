@@ -117,10 +117,12 @@ static nn_tensor sepconv(nn_exec *x, lm_sepconv *l, nn_tensor in)
 static nn_tensor dense_block(nn_exec *x, lm_dense_block *b, nn_tensor in)
 {
     nn_tensor out1 = b->first ? nn_conv(x, &b->conv0_full, in) : sepconv(x, &b->conv0, in);
-    nn_tensor out2 = sepconv(x, &b->conv1, out1);
-    nn_tensor in3 = nn_add(x, out1, out2, NN_RELU);
+    /* out1 feeds 4 calls, out2 3, out3 2: one reference per extra use. */
+    nn_tensor out2 = sepconv(x, &b->conv1, nn_keep(x, out1));
+    nn_tensor in3 = nn_add(x, nn_keep(x, out1), nn_keep(x, out2), NN_RELU);
     nn_tensor out3 = sepconv(x, &b->conv2, in3);
-    nn_tensor in4 = nn_add(x, out1, nn_add(x, out2, out3, NN_LINEAR), NN_RELU);
+    nn_tensor in4 = nn_add(x, nn_keep(x, out1), nn_add(x, nn_keep(x, out2), nn_keep(x, out3), NN_LINEAR),
+                           NN_RELU);
     nn_tensor out4 = sepconv(x, &b->conv3, in4);
     nn_tensor s = nn_add(x, out3, out4, NN_LINEAR);
     s = nn_add(x, out2, s, NN_LINEAR);
@@ -146,12 +148,14 @@ static int forward_chunk(lm_net *net, const float *inputs, int n, float *out, ce
     return CELEB_OK;
 }
 
-/* Faces go through the net in chunks: a batch of 16 faces' activations
- * overflows the L2 cache and runs slower per face than small batches. */
+/* Faces go through the net in full chunks, the rest one by one: more
+ * faces per pass overflow the L2 cache, and every other batch size would
+ * cost its own primitives (created, JIT-compiled and weights packed on first
+ * use: ~30 ms, more than a GIF's faces save by batching). */
 int lm_forward(lm_net *net, const float *inputs, int n, float *out, celeb_error *err)
 {
-    for (int done = 0; done < n; done += LM_CHUNK) {
-        int k = n - done < LM_CHUNK ? n - done : LM_CHUNK;
+    for (int done = 0, k; done < n; done += k) {
+        k = n - done >= LM_CHUNK ? LM_CHUNK : 1;
         int rc = forward_chunk(net, inputs + done * (size_t)LM_INPUT * LM_INPUT * 3, k, out + (size_t)done * 2 * LM_POINTS, err);
         if (rc < 0)
             return rc;

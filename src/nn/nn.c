@@ -20,6 +20,9 @@ int nn_ctx_init(nn_ctx *ctx, int threads, celeb_error *err)
         threads = n > 0 ? (int)n : 1;
     }
     ctx->threads = threads;
+    ctx->arena = calloc(1, sizeof *ctx->arena);
+    if (!ctx->arena)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
     if (dnnl_engine_create(&ctx->engine, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&ctx->stream, ctx->engine, dnnl_stream_default_flags) != dnnl_success) {
         nn_ctx_free(ctx);
@@ -36,6 +39,14 @@ void nn_ctx_free(nn_ctx *ctx)
         dnnl_engine_destroy(ctx->engine);
     ctx->stream = NULL;
     ctx->engine = NULL;
+    if (ctx->arena) {
+        for (int i = 0; i < ctx->arena->nlive; i++)
+            if (ctx->arena->live[i].extra)
+                free(ctx->arena->live[i].ptr);
+        free(ctx->arena->base);
+        free(ctx->arena);
+        ctx->arena = NULL;
+    }
 }
 
 // ----------------------------------------------------------------------------
@@ -132,28 +143,24 @@ void nn_exec_free(nn_exec *x)
     for (int a = 0; a < 3; a++)
         cache_free(&x->add[a]);
     cache_free(&x->reorder);
-    for (int i = 0; i < x->arena.nextra; i++)
-        free(x->arena.extra[i]);
-    free(x->arena.extra);
-    free(x->arena.base);
     memset(x, 0, sizeof *x);
 }
 
 void nn_exec_begin(nn_exec *x)
 {
-    nn_arena *a = &x->arena;
-    for (int i = 0; i < a->nextra; i++)
-        free(a->extra[i]);
-    a->nextra = 0;
-    if (a->overflow) {
-        /* Grow the main block to the last pass's high-water mark. */
-        size_t want = a->size + a->overflow;
+    nn_arena *a = x->ctx->arena;
+    for (int i = 0; i < a->nlive; i++)   /* what the last pass left alive */
+        if (a->live[i].extra)
+            free(a->live[i].ptr);
+    a->nlive = 0;
+    a->high = 0;
+    if (a->high_max > a->size) {
+        /* Grow the block to the largest high-water mark seen: from then on
+         * every pass of these shapes fits. */
         free(a->base);
-        a->base = aligned_alloc(ARENA_ALIGN, want);
-        a->size = a->base ? want : 0;
-        a->overflow = 0;
+        a->base = aligned_alloc(ARENA_ALIGN, a->high_max);
+        a->size = a->base ? a->high_max : 0;
     }
-    a->used = 0;
     x->flops = 0;
     x->status = 0;
     x->err.code = 0;
@@ -162,28 +169,63 @@ void nn_exec_begin(nn_exec *x)
     omp_set_num_threads(x->ctx->threads);
 }
 
+/* First fit among the live ranges; past the block's end, a malloc'd block
+ * stands in for this pass and the block grows at the next one. */
 static float *arena_alloc(nn_exec *x, size_t bytes)
 {
-    nn_arena *a = &x->arena;
+    nn_arena *a = x->ctx->arena;
     bytes = (bytes + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
-    if (a->base && a->used + bytes <= a->size) {
-        float *p = (float *)(a->base + a->used);
-        a->used += bytes;
-        return p;
-    }
-    a->overflow += bytes;
-    if (a->nextra == a->capextra) {
-        int cap = a->capextra ? 2 * a->capextra : 16;
-        void **grown = realloc(a->extra, (size_t)cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        a->extra = grown;
-        a->capextra = cap;
-    }
-    void *p = aligned_alloc(ARENA_ALIGN, bytes);
-    if (p)
-        a->extra[a->nextra++] = p;
+    if (a->nlive == NN_ARENA_LIVE)
+        return NULL;
+    size_t off = 0;
+    int at = 0;
+    for (; at < a->nlive && a->live[at].off < off + bytes; at++)
+        if (a->live[at].off + a->live[at].len > off)
+            off = a->live[at].off + a->live[at].len;
+    int extra = off + bytes > a->size || !a->base;
+    void *p = extra ? aligned_alloc(ARENA_ALIGN, bytes) : a->base + off;
+    if (!p)
+        return NULL;
+    memmove(&a->live[at + 1], &a->live[at], (size_t)(a->nlive - at) * sizeof a->live[0]);
+    a->live[at].off = off;
+    a->live[at].len = bytes;
+    a->live[at].ptr = p;
+    a->live[at].refs = 1;
+    a->live[at].extra = extra;
+    a->nlive++;
+    if (off + bytes > a->high)
+        a->high = off + bytes;
+    if (a->high > a->high_max)
+        a->high_max = a->high;
     return p;
+}
+
+static int arena_find(const nn_arena *a, const void *ptr)
+{
+    for (int i = 0; ptr && i < a->nlive; i++)
+        if (a->live[i].ptr == ptr)
+            return i;
+    return -1;
+}
+
+nn_tensor nn_keep(nn_exec *x, nn_tensor t)
+{
+    int i = arena_find(x->ctx->arena, t.data);
+    if (i >= 0)
+        x->ctx->arena->live[i].refs++;
+    return t;
+}
+
+void nn_release(nn_exec *x, nn_tensor t)
+{
+    nn_arena *a = x->ctx->arena;
+    int i = arena_find(a, t.data);
+    if (i < 0 || --a->live[i].refs > 0)
+        return;
+    if (a->live[i].extra)
+        free(a->live[i].ptr);
+    memmove(&a->live[i], &a->live[i + 1], (size_t)(a->nlive - i - 1) * sizeof a->live[0]);
+    a->nlive--;
 }
 
 nn_tensor nn_tensor_new(nn_exec *x, int n, int h, int w, int c)
@@ -394,11 +436,19 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
         }
     }
     if (p) {
+        /* From the layer's own weights, or once they are gone, from the first packed copy. */
+        const dnnl_memory_desc_t *from = &wplain;
+        if (!l->weights && (l->npacked == 0 ||
+                            dnnl_memory_get_memory_desc(l->packed[0], &from) != dnnl_success))
+            from = NULL;
+        void *from_data = l->weights;
+        if (!l->weights && from && dnnl_memory_get_data_handle(l->packed[0], &from_data) != dnnl_success)
+            from = NULL;
         dnnl_exec_arg_t args[2];
-        ok = dnnl_memory_create(&p->weights, wmd, ctx->engine, DNNL_MEMORY_ALLOCATE) == dnnl_success &&
+        ok = from && dnnl_memory_create(&p->weights, wmd, ctx->engine, DNNL_MEMORY_ALLOCATE) == dnnl_success &&
              dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success &&
-             dnnl_memory_create(&plain, &wplain, ctx->engine, l->weights) == dnnl_success &&
-             dnnl_reorder_primitive_desc_create(&rpd, &wplain, ctx->engine, wmd, ctx->engine, NULL) == dnnl_success &&
+             dnnl_memory_create(&plain, from, ctx->engine, from_data) == dnnl_success &&
+             dnnl_reorder_primitive_desc_create(&rpd, from, ctx->engine, wmd, ctx->engine, NULL) == dnnl_success &&
              dnnl_primitive_create(&reorder, rpd) == dnnl_success;
         if (ok) {
             args[0] = (dnnl_exec_arg_t){DNNL_ARG_FROM, plain};
@@ -408,6 +458,12 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
         if (ok && l->npacked < NN_PRIM_CACHE) {
             l->packed[l->npacked++] = p->weights;   /* the layer owns it from now on */
             p->shared_weights = 1;
+            /* Other layouts can be made from this copy; Winograd's cannot be
+             * read back, so a layer that may use it keeps the plain weights. */
+            if (!l->winograd) {
+                free(l->weights);
+                l->weights = NULL;
+            }
         }
         if (!ok) {
             prim_release(p);
@@ -465,6 +521,7 @@ nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in)
         return out;
     }
     conv_run(x, l, in, in.h, out, out.h);
+    nn_release(x, in);
     return out;
 }
 
@@ -479,6 +536,7 @@ nn_tensor nn_conv_add(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor acc)
         return acc;
     }
     conv_run(x, l, in, in.h, acc, acc.h);
+    nn_release(x, in);
     return acc;
 }
 
@@ -506,6 +564,7 @@ nn_tensor nn_conv_rows(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, 
     if (read < 1)
         read = 1;
     conv_run(x, l, in, read, out, rows);
+    nn_release(x, in);
     *out_rows = rows;
     return out;
 }
@@ -589,6 +648,7 @@ nn_tensor nn_pool(nn_exec *x, nn_pool_layer *l, nn_tensor in)
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, p->src}, {DNNL_ARG_DST, p->dst}};
     if (set_handle(p->src, in.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 2, args))
         exec_fail(x, CELEB_EINTERNAL, "pooling failed");
+    nn_release(x, in);
     return out;
 }
 
@@ -629,6 +689,8 @@ nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act)
     if (set_handle(p->src, a.data) || set_handle(p->src1, b.data) || set_handle(p->dst, out.data) ||
         execute(x->ctx, p, 3, args))
         exec_fail(x, CELEB_EINTERNAL, "add failed");
+    nn_release(x, a);
+    nn_release(x, b);
     return out;
 }
 
@@ -663,6 +725,7 @@ nn_tensor nn_reorder(nn_exec *x, nn_tensor t, int blocked)
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, p->src}, {DNNL_ARG_TO, p->dst}};
     if (set_handle(p->src, t.data) || set_handle(p->dst, out.data) || execute(x->ctx, p, 2, args))
         exec_fail(x, CELEB_EINTERNAL, "reorder failed");
+    nn_release(x, t);
     return out;
 }
 
@@ -680,6 +743,7 @@ nn_tensor nn_mean_hw(nn_exec *x, nn_tensor in)
                     s += in.data[nn_offset(in, n, y, xx, c)];
             out.data[(size_t)n * in.c + c] = s / (float)hw;
         }
+    nn_release(x, in);
     return out;
 }
 

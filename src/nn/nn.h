@@ -5,16 +5,21 @@
  * keeps its folded weights; the oneDNN primitive for an input shape is made
  * on first use of that shape (weights reordered into the layout it wants)
  * and cached in the layer, so a warm net creates and allocates nothing.
- * Activations of one forward pass live in an arena that is reset at the
- * start of each pass.
+ *
+ * Activations live in an arena shared by the nets of one nn_ctx, reset at
+ * the start of each pass. Layer calls consume their input: its memory goes
+ * back to the arena once the call has read it, so a chain of layers holds
+ * two activations at a time, not all of them. A forward function that uses
+ * a tensor twice (a residual shortcut, a feature map feeding two heads)
+ * takes an extra reference with nn_keep.
  *
  * Errors inside a forward pass are sticky: every layer call checks
  * exec->status first and does nothing once it is set, so a forward function
  * reads top to bottom like the architecture and checks once at the end.
  *
- * Thread safety: one nn_ctx may be shared; an nn_exec and the layers of a
- * net are used by one forward pass at a time. Threads are OpenMP's (the
- * runtime oneDNN is built with), set per pass to nn_ctx.threads. */
+ * Thread safety: the nets of one nn_ctx run one pass at a time (they share
+ * its arena). Threads are OpenMP's (the runtime oneDNN is built with), set
+ * per pass to nn_ctx.threads. */
 #ifndef CELEB_NN_H
 #define CELEB_NN_H
 
@@ -27,10 +32,29 @@
 // ----------------------------------------------------------------------------
 // Context: the engine and stream every layer runs on
 
+#define NN_ARENA_LIVE 64    /* activations alive at once, at most */
+
+/* Activation memory: one block, grown to the high-water mark of the passes
+ * run so far; within a pass, first-fit over the live tensors' ranges. */
+typedef struct nn_arena {
+    char *base;
+    size_t size;
+    struct {
+        size_t off, len;   /* bytes, in the block (or where they would be) */
+        void *ptr;         /* the tensor's data */
+        int refs;          /* nn_keep adds one, every consuming call drops one */
+        int extra;         /* 1: ptr is a malloc'd overflow block (the block was too small) */
+    } live[NN_ARENA_LIVE];  /* sorted by off */
+    int nlive;
+    size_t high;           /* this pass's high-water mark */
+    size_t high_max;       /* the largest of every pass's */
+} nn_arena;
+
 typedef struct nn_ctx {
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     int threads;
+    nn_arena *arena;    /* shared by the nets of this context */
 } nn_ctx;
 
 /* threads <= 0 means one per core. Returns 0 or CELEB_EINTERNAL. */
@@ -72,17 +96,8 @@ static inline size_t nn_offset(nn_tensor t, int n, int y, int x, int c)
     return ((((size_t)n * (t.c / 16) + c / 16) * t.h + y) * t.w + x) * 16 + c % 16;
 }
 
-typedef struct nn_arena {
-    char *base;        /* one block, grown to the high-water mark */
-    size_t size, used;
-    size_t overflow;   /* bytes requested past `size` in this pass */
-    void **extra;      /* overflow blocks, freed at the next reset */
-    int nextra, capextra;
-} nn_arena;
-
 typedef struct nn_exec {
     const nn_ctx *ctx;
-    nn_arena arena;
     nn_prim_cache add[3];       /* elementwise add primitives, by nn_act */
     nn_prim_cache reorder;      /* layout changes, see nn_reorder */
     double flops;               /* multiply-adds x 2 of the convs and fc of this pass */
@@ -96,8 +111,17 @@ void nn_exec_free(nn_exec *x);
 /* Starts a pass: clears the error and recycles the arena. */
 void nn_exec_begin(nn_exec *x);
 
-/* A fresh n x h x w x c tensor from the arena (contents undefined). */
+/* A fresh n x h x w x c tensor from the arena (contents undefined), with
+ * one reference. */
 nn_tensor nn_tensor_new(nn_exec *x, int n, int h, int w, int c);
+
+/* One more reference to t: the next consuming call leaves it alive. Returns t. */
+nn_tensor nn_keep(nn_exec *x, nn_tensor t);
+
+/* Drops a reference; at zero, t's memory goes back to the arena. Layer
+ * calls do this to their inputs; a forward function does it for a tensor
+ * it reads itself. Tensors not from the arena are ignored. */
+void nn_release(nn_exec *x, nn_tensor t);
 
 // ----------------------------------------------------------------------------
 // Layers
@@ -111,7 +135,9 @@ typedef struct nn_conv_layer {
     nn_act act;
     int sum;                /* adds the conv into the output buffer (residual), see nn_conv_add */
     int winograd;           /* try oneDNN's Winograd algorithm (3x3 stride 1), see nn_conv_set_winograd */
-    float *weights;         /* [kh][kw][cin][cout] (HWIO), or [kh][kw][cin] depthwise; folded */
+    float *weights;         /* [kh][kw][cin][cout] (HWIO), or [kh][kw][cin] depthwise; folded;
+                               freed once packed (packed[0] serves new layouts), but kept
+                               by a layer that may use Winograd */
     float *bias;            /* [cout], folded */
     nn_prim_cache cache;
     dnnl_memory_t packed[NN_PRIM_CACHE];   /* weights in the layouts the primitives chose,
@@ -138,7 +164,7 @@ nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in);
 nn_tensor nn_conv_rows(nn_exec *x, nn_conv_layer *l, nn_tensor in, int in_rows, int *out_rows);
 
 /* A residual conv: act(conv(in) + acc), computed in place in acc (which
- * must have the conv's output shape) and returned. The layer must have been
+ * must have the conv's output shape) and returned; in is consumed, acc not. The layer must have been
  * made with nn_conv_set_sum; the add is fused into the conv. */
 void nn_conv_set_sum(nn_conv_layer *l);
 
@@ -189,7 +215,7 @@ nn_tensor nn_add(nn_exec *x, nn_tensor a, nn_tensor b, nn_act act);
 /* Mean over H and W: n x 1 x 1 x c. */
 nn_tensor nn_mean_hw(nn_exec *x, nn_tensor in);
 
-/* max(x, slope*x) in place (tiny detector's leaky ReLU). */
+/* max(x, slope*x) in place (tiny detector's leaky ReLU); t stays alive. */
 void nn_leaky_relu(nn_exec *x, nn_tensor t, float slope);
 
 #endif

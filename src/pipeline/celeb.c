@@ -6,8 +6,7 @@
  * DESIGN.md §5. One direction, no back and forth. */
 #include "celeb.h"
 
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
+#include <openssl/evp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,24 +37,15 @@ static double now_ms(void)
 }
 
 // ----------------------------------------------------------------------------
-// SHA-256 (libavutil), hex
+// SHA-256 (OpenSSL: SHA-NI where the CPU has it, ~10x libavutil's), hex
 
 static void sha256_hex(const uint8_t *data, size_t size, char hex[65])
 {
-    struct AVSHA *sha = av_sha_alloc();
-    uint8_t digest[32];
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
     hex[0] = 0;
-    if (!sha)
+    if (!EVP_Digest(data, size, digest, &len, EVP_sha256(), NULL) || len != 32)
         return;
-    av_sha_init(sha, 256);
-    while (size > 0) {   /* av_sha_update takes an unsigned int length */
-        unsigned chunk = size > (1u << 30) ? 1u << 30 : (unsigned)size;
-        av_sha_update(sha, data, chunk);
-        data += chunk;
-        size -= chunk;
-    }
-    av_sha_final(sha, digest);
-    av_free(sha);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 }
