@@ -433,6 +433,63 @@ static void test_group_synthetic(void **state)
     assert_int_equal(group_faces(g, 2, NULL, person, &persons, &err), CELEB_EINVAL);
 }
 
+static double box_iou(const face_box *a, const face_box *b)
+{
+    double x0 = fmax(a->x, b->x), y0 = fmax(a->y, b->y);
+    double x1 = fmin(a->x + a->w, b->x + b->w), y1 = fmin(a->y + a->h, b->y + b->h);
+    double inter = x1 > x0 && y1 > y0 ? (x1 - x0) * (y1 - y0) : 0;
+    return inter / (a->w * a->h + b->w * b->h - inter);
+}
+
+/* Following a face from frame to frame lands where the detector would have
+ * found it, with the same descriptor; followed into a frame without it,
+ * the descriptor says it is gone. */
+static void test_follow_gif(void **state)
+{
+    face_engine engine, *e = &engine;   /* as celeb detect runs it: similarity crops */
+    face_engine_options opt = {.align = FACE_ALIGN_SIMILARITY};
+    char path[1024];
+    celeb_error err = {0};
+    assert_int_equal(face_engine_open(e, &opt, &err), CELEB_OK);
+    media *m = NULL;
+    if (media_open_file(shared_path(path, sizeof path, "data/media/dlib_elon-musk-smoke.gif"), NULL, &m, &err))
+        fail_msg("%s", err.message);
+    media_frame fr;
+    face prev = {0};
+    int have = 0;
+    while (media_next_frame(m, &fr, &err) > 0 && fr.index <= 12) {
+        face *det = NULL, fol;
+        int n = 0;
+        assert_int_equal(face_engine_run(e, &fr.img, &det, &n, &err), CELEB_OK);
+        assert_int_equal(n, 1);
+        if (have) {
+            assert_int_equal(face_engine_follow(e, &fr.img, &prev, 1, &fol, &err), CELEB_OK);
+            double iou = box_iou(&fol.box, &det[0].box);
+            double d_det = identify_distance(fol.descriptor, det[0].descriptor);
+            double d_prev = identify_distance(fol.descriptor, prev.descriptor);
+            print_message("follow frame %d: IoU with SSD's box %.3f, descriptor distance to "
+                          "SSD's face %.3f, to the last frame's %.3f\n", fr.index, iou, d_det, d_prev);
+            assert_true(iou > 0.7);
+            assert_true(d_det < 0.3);    /* same face, same frame (same person: < 0.55) */
+            assert_true(d_prev < 0.4);   /* the pipeline's FOLLOW_MAX_DISTANCE */
+        }
+        prev = det[0];
+        have = 1;
+        free(det);
+    }
+    media_close(m);
+    /* Into a black frame of the same size: nobody there. */
+    image black = {0};
+    assert_int_equal(image_alloc(&black, 480, 272), CELEB_OK);
+    memset(black.rgb, 0, (size_t)480 * 272 * 3);
+    face fol;
+    assert_int_equal(face_engine_follow(e, &black, &prev, 1, &fol, &err), CELEB_OK);
+    print_message("follow into a black frame: descriptor distance %.3f\n", identify_distance(fol.descriptor, prev.descriptor));
+    assert_true(identify_distance(fol.descriptor, prev.descriptor) > 0.6);
+    image_free(&black);
+    face_engine_close(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_identify_real),
         cmocka_unit_test(test_group_two_people_gif),
         cmocka_unit_test(test_group_one_man_gif),
+        cmocka_unit_test(test_follow_gif),
     };
     return cmocka_run_group_tests_name("identify", tests, group_setup, group_teardown);
 }

@@ -13,6 +13,7 @@
 
 #define BN_EPS 0.0010000000474974513f
 #define SSD_IOU 0.5
+#define SSD_BAND_AFTER 4   /* wide images run whole before the padding reference is made */
 
 /* Output channels of MobilenetV1 Conv2d_1..13 (depthwise keeps the input's). */
 static const int mobilenet_cout[13] = {64, 128, 128, 256, 256, 512, 512,
@@ -375,9 +376,10 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
         max_results = SSD_MAX_RESULTS;   /* face-api: maxResults || 100 */
 
     int rows = picture_rows(img);
-    /* The reference costs one whole pass: the first wide image runs whole
-     * instead, and the reference is made when a second one comes. */
-    if (rows < SSD_INPUT && !net->have_pad && net->wide_images++ == 0)
+    /* The reference costs a whole pass, and the band's primitives must be
+     * made: it pays from about the fifth wide image on (a server, a long
+     * video). Until then the images run whole. */
+    if (rows < SSD_INPUT && !net->have_pad && net->wide_images++ < SSD_BAND_AFTER)
         rows = SSD_INPUT;
     if (rows < SSD_INPUT && !net->have_pad) {
         int rc = make_pad_reference(net, err);

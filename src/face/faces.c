@@ -74,16 +74,17 @@ static int reserve_batch(face_engine *e, int n, celeb_error *err)
     return CELEB_OK;
 }
 
-int face_engine_describe(face_engine *e, const image *img, face *faces, int n, celeb_error *err)
+static const input_norm lm_norm = {{122.782f, 117.001f, 104.298f}, 1.0f / 255.0f, 0.0f};
+static const input_norm rec_norm = {{122.782f, 117.001f, 104.298f}, 1.0f / 255.0f, 0.0f};
+
+int face_engine_landmarks(face_engine *e, const image *img, face *faces, int n, celeb_error *err)
 {
     if (n <= 0)
         return CELEB_OK;
     int rc = reserve_batch(e, n, err);
     if (rc < 0)
         return rc;
-
-    // landmarks: one batch of detection-box crops (112, centred padding)
-    static const input_norm lm_norm = {{122.782f, 117.001f, 104.298f}, 1.0f / 255.0f, 0.0f};
+    /* One batch of detection-box crops (112, centred padding). */
     int_rect *crops = malloc((size_t)n * sizeof *crops);
     float *lm_out = malloc((size_t)n * 2 * LM_POINTS * sizeof *lm_out);
     if (!crops || !lm_out) {
@@ -101,42 +102,56 @@ int face_engine_describe(face_engine *e, const image *img, face *faces, int n, c
             memset(e->batch + i * lm_size, 0, lm_size * sizeof(float));
     }
     rc = lm_forward(&e->lm, e->batch, n, lm_out, err);
-
-    // recognition crops (dlib alignment rect) and one descriptor batch
-    static const input_norm rec_norm = {{122.782f, 117.001f, 104.298f}, 1.0f / 255.0f, 0.0f};
-    const size_t rec_size = (size_t)RECOG_INPUT * RECOG_INPUT * 3;
-    int *empty = calloc((size_t)n, sizeof *empty);
-    if (rc == 0 && !empty)
-        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
     for (int i = 0; rc == 0 && i < n; i++) {
         face *f = &faces[i];
-        if (crops[i].w <= 0 || crops[i].h <= 0) {
+        if (crops[i].w <= 0 || crops[i].h <= 0) {   /* the box is outside the image */
             memset(f->landmarks, 0, sizeof f->landmarks);
             f->align_rect = (int_rect){0, 0, 0, 0};
-            empty[i] = 1;
             continue;
         }
         landmarks_to_image(lm_out + i * 2 * LM_POINTS, crops[i].w, crops[i].h, f->box.x, f->box.y,
                            f->landmarks);
         f->align_rect = align_rect_dlib(f->landmarks, crops[i].w, crops[i].h);
-        if (e->opt.align == FACE_ALIGN_SIMILARITY) {
+    }
+    free(crops);
+    free(lm_out);
+    return rc;
+}
+
+int face_engine_embed(face_engine *e, const image *img, face *faces, int n, celeb_error *err)
+{
+    if (n <= 0)
+        return CELEB_OK;
+    int rc = reserve_batch(e, n, err);
+    if (rc < 0)
+        return rc;
+    /* The recognition crops (similarity or dlib rect) and one descriptor batch. */
+    const size_t rec_size = (size_t)RECOG_INPUT * RECOG_INPUT * 3;
+    int *empty = calloc((size_t)n, sizeof *empty);
+    float *desc = malloc((size_t)n * RECOG_DIM * sizeof *desc);
+    if (!empty || !desc)
+        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        face *f = &faces[i];
+        float *in = e->batch + i * rec_size;
+        if (f->align_rect.w <= 0 || f->align_rect.h <= 0) {   /* no landmarks */
+            empty[i] = 1;
+            memset(in, 0, rec_size * sizeof(float));
+        } else if (e->opt.align == FACE_ALIGN_SIMILARITY) {
             double m[6];
             align_similarity(f->landmarks, RECOG_INPUT, m);
-            input_from_transform(img, m, RECOG_INPUT, &rec_norm, e->batch + i * rec_size);
-            continue;
-        }
-        int_rect a = box_clip(f->align_rect.x, f->align_rect.y, f->align_rect.w, f->align_rect.h,
-                              img->width, img->height);
-        if (a.w <= 0 || a.h <= 0) {
-            empty[i] = 1;   /* face-api: a zero-size crop gives a zero descriptor */
-            memset(e->batch + i * rec_size, 0, rec_size * sizeof(float));
+            input_from_transform(img, m, RECOG_INPUT, &rec_norm, in);
         } else {
-            input_from_region(img, a, RECOG_INPUT, 1, &rec_norm, e->batch + i * rec_size);
+            int_rect a = box_clip(f->align_rect.x, f->align_rect.y, f->align_rect.w,
+                                  f->align_rect.h, img->width, img->height);
+            if (a.w <= 0 || a.h <= 0) {
+                empty[i] = 1;   /* face-api: a zero-size crop gives a zero descriptor */
+                memset(in, 0, rec_size * sizeof(float));
+            } else {
+                input_from_region(img, a, RECOG_INPUT, 1, &rec_norm, in);
+            }
         }
     }
-    float *desc = rc == 0 ? malloc((size_t)n * RECOG_DIM * sizeof *desc) : NULL;
-    if (rc == 0 && !desc)
-        rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
     if (rc == 0)
         rc = recog_forward(&e->recog, e->batch, n, desc, err);
     for (int i = 0; rc == 0 && i < n; i++) {
@@ -147,8 +162,57 @@ int face_engine_describe(face_engine *e, const image *img, face *faces, int n, c
     }
     free(desc);
     free(empty);
-    free(crops);
-    free(lm_out);
+    return rc;
+}
+
+int face_engine_describe(face_engine *e, const image *img, face *faces, int n, celeb_error *err)
+{
+    int rc = face_engine_landmarks(e, img, faces, n, err);
+    return rc < 0 ? rc : face_engine_embed(e, img, faces, n, err);
+}
+
+/* The bounding box of a face's 68 landmarks: x0, y0, x1, y1. */
+static void landmark_bounds(const face *f, double b[4])
+{
+    b[0] = b[2] = f->landmarks[0][0];
+    b[1] = b[3] = f->landmarks[0][1];
+    for (int i = 1; i < LM_POINTS; i++) {
+        b[0] = fmin(b[0], f->landmarks[i][0]);
+        b[1] = fmin(b[1], f->landmarks[i][1]);
+        b[2] = fmax(b[2], f->landmarks[i][0]);
+        b[3] = fmax(b[3], f->landmarks[i][1]);
+    }
+}
+
+/* prev's box carried along with its landmarks from where they were (prev)
+ * to where they are now (now): shifted with their centre, scaled with
+ * their size. */
+static face_box moved_box(const face *prev, const face *now)
+{
+    double p[4], n[4];
+    landmark_bounds(prev, p);
+    landmark_bounds(now, n);
+    double ps = (p[2] - p[0]) + (p[3] - p[1]), ns = (n[2] - n[0]) + (n[3] - n[1]);
+    double s = ps > 0 && ns > 0 ? ns / ps : 1.0;
+    double pcx = (p[0] + p[2]) / 2, pcy = (p[1] + p[3]) / 2;
+    double ncx = (n[0] + n[2]) / 2, ncy = (n[1] + n[3]) / 2;
+    const face_box *b = &prev->box;
+    double cx = ncx + (b->x + b->w / 2 - pcx) * s, cy = ncy + (b->y + b->h / 2 - pcy) * s;
+    return (face_box){cx - b->w * s / 2, cy - b->h * s / 2, b->w * s, b->h * s, b->score};
+}
+
+int face_engine_follow(face_engine *e, const image *img, const face *prev, int n, face *out,
+                       celeb_error *err)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = prev[i];
+    /* Where the landmarks are now, seen through the old box (the landmark
+     * net is trained on jittered boxes); the box moves with them. */
+    int rc = face_engine_landmarks(e, img, out, n, err);
+    for (int i = 0; rc == 0 && i < n; i++)
+        out[i].box = moved_box(&prev[i], &out[i]);
+    if (rc == 0)
+        rc = face_engine_embed(e, img, out, n, err);
     return rc;
 }
 

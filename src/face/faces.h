@@ -72,4 +72,19 @@ int face_engine_run(face_engine *e, const image *img, face **faces, int *n, cele
  * already set (e.g. from another frame's detection). */
 int face_engine_describe(face_engine *e, const image *img, face *faces, int n, celeb_error *err);
 
+/* The two halves of face_engine_describe: landmarks (and the dlib align
+ * rect) from each face's box; then the recognition crop and descriptor from
+ * the landmarks. */
+int face_engine_landmarks(face_engine *e, const image *img, face *faces, int n, celeb_error *err);
+int face_engine_embed(face_engine *e, const image *img, face *faces, int n, celeb_error *err);
+
+/* Follows the faces of the previous frame into img without a detector: the
+ * landmark net looks where each face was (it is trained on jittered boxes),
+ * the box moves with the landmarks found, and the descriptor is taken from
+ * them. out[i] (n of them) is prev[i] now; its score stays the detector's.
+ * The caller judges whether it is still the same face (descriptor distance
+ * to prev[i]). */
+int face_engine_follow(face_engine *e, const image *img, const face *prev, int n, face *out,
+                       celeb_error *err);
+
 #endif

@@ -324,8 +324,13 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
         return celeb_fail(err, CELEB_ENOMEM, "out of memory building a conv layer");
     }
     /* The tfjs layout (HWIO, or HW-C-1 for depthwise) is kept; the scale is folded. */
-    for (size_t i = 0; i < count; i++)
-        l->weights[i] = scale ? filter[i] * scale[i % cout] : filter[i];
+    if (!scale) {
+        memcpy(l->weights, filter, count * sizeof *l->weights);
+    } else {
+        for (size_t i = 0; i < count; i += cout)   /* the output channel is innermost */
+            for (int o = 0; o < cout; o++)
+                l->weights[i + o] = filter[i + o] * scale[o];
+    }
     for (int o = 0; o < cout; o++) {
         float v = bias ? bias[o] : 0.0f;
         l->bias[o] = scale ? v * scale[o] + shift[o] : v;

@@ -51,9 +51,15 @@ static int parse_entry(nn_weight *e, const cJSON *j, const unsigned char *bin, l
         if (bin_size - *offset < e->count)
             return celeb_fail(err, CELEB_EMODEL, "%s: weights file too short", e->name);
         const unsigned char *q = bin + *offset;
-        for (long i = 0; i < e->count; i++) {
-            double v = q[i] * scale->valuedouble + min->valuedouble;
-            e->data[i] = is_int ? (float)(long)(v < 0 ? v - 0.5 : v + 0.5) : (float)v;
+        const double sc = scale->valuedouble, mn = min->valuedouble;
+        if (is_int) {
+            for (long i = 0; i < e->count; i++) {
+                double v = q[i] * sc + mn;
+                e->data[i] = (float)(long)(v < 0 ? v - 0.5 : v + 0.5);
+            }
+        } else {
+            for (long i = 0; i < e->count; i++)   /* vectorised: no branch */
+                e->data[i] = (float)(q[i] * sc + mn);
         }
         *offset += e->count;
     } else {

@@ -157,7 +157,75 @@ typedef struct appearance {
     int64_t t_ms;
     face_box box;
     double landmarks5[5][2];   /* eyes (centres), nose tip, mouth corners */
+    int tracked;               /* followed from the frame before, not detected */
 } appearance;
+
+/* Faces are followed from frame to frame instead of detected again (see
+ * face_engine_follow): a detector pass costs 40-50 ms a frame at one
+ * thread, following a face 5 ms. The detectors still run on the first
+ * frame, on a new shot, when a face is lost, when the last frame had no
+ * face, and every KEYFRAME_EVERY sampled frames to find faces that came
+ * in. So the cost follows what a GIF shows, not how many frames it has. */
+#define KEYFRAME_EVERY 5
+#define SHOT_CHANGE 24.0         /* frame_sig_distance from the last detected frame: a new shot */
+#define FOLLOW_MAX_DISTANCE 0.4  /* descriptor distance to the same face a frame before */
+
+typedef struct follow {
+    face *faces;                 /* the last sampled frame's */
+    int n;
+    frame_sig key_sig;           /* of the last frame the detectors ran on */
+    int since_key;               /* sampled frames since then */
+} follow;
+
+static double descriptor_distance(const float *a, const float *b)
+{
+    double s = 0;
+    for (int i = 0; i < RECOG_DIM; i++)
+        s += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+    return sqrt(s);
+}
+
+/* The faces of one sampled frame: followed from the last one when that
+ * holds, else found by the detectors. *tracked says which. */
+static int frame_faces(celeb_ctx *ctx, follow *fl, const image *img, const frame_sig *sig,
+                       face **faces, int *n, int *tracked, celeb_error *err)
+{
+    *faces = NULL;
+    *n = 0;
+    *tracked = fl->n > 0 && fl->since_key + 1 < KEYFRAME_EVERY &&
+               frame_sig_distance(sig, &fl->key_sig) <= SHOT_CHANGE;
+    int rc = CELEB_OK;
+    if (*tracked) {
+        face *f = malloc((size_t)fl->n * sizeof *f);
+        rc = f ? face_engine_follow(&ctx->engine, img, fl->faces, fl->n, f, err)
+               : celeb_fail(err, CELEB_ENOMEM, "out of memory");
+        for (int i = 0; rc == 0 && i < fl->n && *tracked; i++)
+            *tracked = descriptor_distance(f[i].descriptor, fl->faces[i].descriptor) <= FOLLOW_MAX_DISTANCE;
+        if (rc == 0 && *tracked) {
+            *faces = f;
+            *n = fl->n;
+            fl->since_key++;
+        } else {
+            free(f);   /* a face was lost: the detectors look again */
+        }
+    }
+    if (rc == 0 && !*tracked) {
+        rc = face_engine_run(&ctx->engine, img, faces, n, err);
+        fl->key_sig = *sig;
+        fl->since_key = 0;
+    }
+    if (rc < 0)
+        return rc;
+    face *keep = *n ? malloc((size_t)*n * sizeof *keep) : NULL;
+    if (*n && !keep)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    if (keep)
+        memcpy(keep, *faces, (size_t)*n * sizeof *keep);
+    free(fl->faces);
+    fl->faces = keep;
+    fl->n = *n;
+    return CELEB_OK;
+}
 
 typedef struct scan {
     int *sampled, nsampled, duplicates;
@@ -168,7 +236,8 @@ typedef struct scan {
     cJSON *errors;
 } scan;
 
-static int add_faces(scan *s, const face *faces, int n, int frame, int64_t t_ms, celeb_error *err)
+static int add_faces(scan *s, const face *faces, int n, int frame, int64_t t_ms, int tracked,
+                     celeb_error *err)
 {
     if (s->n + n > s->cap) {
         int cap = s->cap ? s->cap : 64;
@@ -190,6 +259,7 @@ static int add_faces(scan *s, const face *faces, int n, int frame, int64_t t_ms,
         a->frame = frame;
         a->t_ms = t_ms;
         a->box = faces[i].box;
+        a->tracked = tracked;
         align_five_points(faces[i].landmarks, a->landmarks5);
         g->frame = frame;
         memcpy(g->descriptor, faces[i].descriptor, sizeof g->descriptor);
@@ -218,6 +288,7 @@ static int scan_media(celeb_ctx *ctx, media *m, scan *s, celeb_error *err)
     ctx->engine.opt.find_tight_crops = info->frames == 1;
     frame_sig last, sig;
     int have_last = 0;
+    follow fl = {0};
     media_frame f;
     while (next < k) {
         double t0 = now_ms();
@@ -244,16 +315,17 @@ static int scan_media(celeb_ctx *ctx, media *m, scan *s, celeb_error *err)
         have_last = 1;
         s->sampled[s->nsampled++] = f.index;
         face *faces = NULL;
-        int n = 0;
+        int n = 0, tracked = 0;
         t0 = now_ms();
-        rc = face_engine_run(&ctx->engine, &f.img, &faces, &n, err);
+        rc = frame_faces(ctx, &fl, &f.img, &sig, &faces, &n, &tracked, err);
         s->ms_faces += now_ms() - t0;
         if (rc == 0)
-            rc = add_faces(s, faces, n, f.index, f.t_ms, err);
+            rc = add_faces(s, faces, n, f.index, f.t_ms, tracked, err);
         free(faces);
         if (rc < 0)
             break;
     }
+    free(fl.faces);
     free(idx);
     return rc;
 }
@@ -301,6 +373,7 @@ static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, i
         const double box[4] = {a->box.x, a->box.y, a->box.w, a->box.h};
         cJSON_AddItemToObject(j, "box", cJSON_CreateDoubleArray(box, 4));
         cJSON_AddNumberToObject(j, "score", a->box.score);
+        cJSON_AddBoolToObject(j, "tracked", a->tracked);
         cJSON *lm = cJSON_AddArrayToObject(j, "landmarks5");
         for (int q = 0; q < 5; q++)
             cJSON_AddItemToArray(lm, cJSON_CreateDoubleArray(a->landmarks5[q], 2));
