@@ -47,6 +47,11 @@ assert len(p) == 1 and p[0]['name'] == 'unknown' and not p[0]['known'], [(x['nam
 PYEOF"
 check "no-face image and no-face video: zero persons" \
     "$PY -c \"import json; assert json.load(open('\$(doc 4)'))['persons'] == [] and json.load(open('\$(doc 5)'))['persons'] == []\""
+"$CELEB" detect --gallery "$G" "$D/dlib_dogs.jpg" "$D/dlib_eagle.jpg" "$D/dlib_giraffe.jpg" "$D/dlib_horses.jpg" \
+    "$D/dlib_scream.jpg" "$D/faceapi_test_white.png" "$D/dlib_find_max_global_example.webm" "$D/dlib_rbf_normal.gif" \
+    >"$T/noface" 2>/dev/null
+check "every no-face image and video (dogs: SSD's dog face fails the faceness check): zero persons, exit 0" \
+    "[ $? -eq 0 ] && $PY -c \"import json; d = [json.loads(l) for l in open('$T/noface')]; assert len(d) == 8 and all(x['persons'] == [] for x in d), [(x['media']['source'], len(x['persons'])) for x in d]\""
 
 "$CELEB" detect --gallery "$G" --format text "$D/fr_two_people.jpg" >"$T/text"
 check "--format text: who, how sure, when" "grep -q 'Barack_Obama (p ' '$T/text' && grep -q 'Joe_Biden (p ' '$T/text'"

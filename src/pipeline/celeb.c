@@ -15,6 +15,7 @@
 
 #include "core/io.h"
 #include "gallery/gallery.h"
+#include "face/faceness.h"
 #include "group/group.h"
 #include "identify/identify.h"
 #include "media/media.h"
@@ -158,6 +159,7 @@ typedef struct appearance {
     face_box box;
     double landmarks5[5][2];   /* eyes (centres), nose tip, mouth corners */
     int tracked;               /* followed from the frame before, not detected */
+    float faceness;            /* face_faceness of its landmarks */
 } appearance;
 
 /* Faces are followed from frame to frame instead of detected again (see
@@ -260,6 +262,7 @@ static int add_faces(scan *s, const face *faces, int n, int frame, int64_t t_ms,
         a->t_ms = t_ms;
         a->box = faces[i].box;
         a->tracked = tracked;
+        a->faceness = face_faceness(faces[i].landmarks);
         align_five_points(faces[i].landmarks, a->landmarks5);
         g->frame = frame;
         memcpy(g->descriptor, faces[i].descriptor, sizeof g->descriptor);
@@ -330,7 +333,18 @@ static int scan_media(celeb_ctx *ctx, media *m, scan *s, celeb_error *err)
     return rc;
 }
 
-static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, int p,
+/* A person is a human face when its best face is (see faceness.h): SSD
+ * finds a "face" on a dog that nothing else tells apart. */
+static int person_is_human(const scan *s, const int *person_of, int p)
+{
+    float best = 0;
+    for (int i = 0; i < s->n; i++)
+        if (person_of[i] == p && s->app[i].faceness > best)
+            best = s->app[i].faceness;
+    return best >= FACE_FACENESS_MIN;
+}
+
+static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, int p, int number,
                           const identify_options *io)
 {
     int count = 0;
@@ -338,7 +352,7 @@ static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, i
         count += person_of[i] == p;
     float (*descs)[GALLERY_DIM] = malloc((size_t)count * sizeof *descs);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "person", p);
+    cJSON_AddNumberToObject(o, "person", number);
     identify_result r;
     int k = 0;
     for (int i = 0; descs && i < s->n; i++)
@@ -418,8 +432,9 @@ static int detect_media(celeb_ctx *ctx, media *m, const char *source, const char
         cJSON_AddStringToObject(gj, "name", ctx->gallery_path);
         cJSON_AddNumberToObject(gj, "identities", identify_index_identities(ctx->index));
         cJSON *pj = cJSON_AddArrayToObject(d, "persons");
-        for (int p = 0; p < persons; p++)
-            cJSON_AddItemToArray(pj, person_json(ctx, &s, person_of, p, &io));
+        for (int p = 0, number = 0; p < persons; p++)
+            if (person_is_human(&s, person_of, p))
+                cJSON_AddItemToArray(pj, person_json(ctx, &s, person_of, p, number++, &io));
         cJSON *tj = cJSON_AddObjectToObject(d, "timing_ms");
         cJSON_AddNumberToObject(tj, "decode", round(s.ms_decode));
         cJSON_AddNumberToObject(tj, "faces", round(s.ms_faces));
