@@ -47,4 +47,42 @@ int celeb_detect_file(celeb_ctx *ctx, const char *path, cJSON **doc, celeb_error
 int celeb_detect_memory(celeb_ctx *ctx, const uint8_t *data, size_t size, const char *source,
                         cJSON **doc, celeb_error *err);
 
+/* ---- Enrolment (src/pipeline/enroll.c) -------------------------------------
+ * One photo that shows exactly one face becomes one face of a gallery
+ * identity. The CLI's `celeb enroll` and the server's
+ * POST /v1/gallery/{name}/faces both use these calls:
+ *
+ *     face_engine e;  gallery *g;  celeb_enrolled r;
+ *     face_engine_options eo = celeb_enroll_engine_options(NULL, 0);
+ *     face_engine_open(&e, &eo, &err);  gallery_open(path, 1, &g, &err);
+ *     celeb_enroll_file(&e, g, "Brad_Pitt", "brad.jpg", &r, &err);
+ *
+ * The engine may also be one opened for detection with SSD loaded
+ * (FACE_DETECTOR_SSD or _BOTH): enrolment runs SSD alone with the
+ * tight-crop second look and the similarity crop, and restores the
+ * engine's options before returning. A tiny-only engine is CELEB_EINVAL. */
+#include "gallery/gallery.h"
+
+typedef struct celeb_enrolled {
+    int64_t face_id;       /* the new gallery face */
+    float quality;         /* the detector's confidence in the face */
+    face_box box;          /* the face in the photo's pixels (EXIF orientation applied) */
+} celeb_enrolled;
+
+/* The face engine options enrolment wants: SSD, the tight-crop second look
+ * (enrolment photos are often face crops the detectors miss), the
+ * similarity crop (the one detect and eval use). */
+face_engine_options celeb_enroll_engine_options(const char *model_dir, int threads);
+
+/* Enrolls the one face of img as `name`, recording `source` (a path, a URL,
+ * "upload:NAME") in the gallery; committed when it returns 0. No face or
+ * several: CELEB_EINVAL ("no face found", "3 faces in the photo, need
+ * exactly one"); a bad name: CELEB_EINVAL from the gallery. */
+int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image *img,
+                       const char *source, celeb_enrolled *out, celeb_error *err);
+
+/* The same for the first frame of a file (its path is the source). */
+int celeb_enroll_file(face_engine *e, gallery *g, const char *name, const char *path,
+                      celeb_enrolled *out, celeb_error *err);
+
 #endif

@@ -20,3 +20,9 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 "$ROOT/scripts/fetch_models.sh"
+# playwright-core for the browser tests of `celeb serve` (the browser is Debian's chromium;
+# playwright-core downloads none): from the lock file, only when missing.
+if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
+    echo "setup: npm ci in tests/browser (playwright-core)" >&2
+    (cd "$ROOT/tests/browser" && npm ci --silent --no-audit --no-fund)
+fi

@@ -12,11 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "celeb.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "face/faces.h"
-#include "gallery/gallery.h"
-#include "media/media.h"
 
 typedef struct enroll_run {
     face_engine engine;
@@ -42,32 +40,21 @@ static void enroll_usage(FILE *out)
             "  --models DIR     model folder\n");
 }
 
-/* Enrolls one photo and reports it (after the commit). */
+/* Enrolls one photo (the library's celeb_enroll_file) and reports it, after the commit. */
 static void enroll_photo(enroll_run *r, const char *name, const char *path)
 {
     celeb_error err = {0};
-    image img = {0};
-    face *faces = NULL;
-    int n = 0;
-    int64_t id = 0;
+    celeb_enrolled got;
     cJSON *line = cJSON_CreateObject();
     cJSON_AddStringToObject(line, "file", path);
     cJSON_AddStringToObject(line, "name", name);
-    int rc = media_read_frame(path, 0, &img, &err);
-    if (rc == 0)
-        rc = face_engine_run(&r->engine, &img, &faces, &n, &err);
-    if (rc == 0 && n != 1)
-        rc = celeb_fail(&err, CELEB_EINVAL, n ? "%d faces in the photo, need exactly one" : "no face found", n);
-    /* quality: the detector's confidence in the face */
-    if (rc == 0)
-        rc = gallery_add_face(r->gallery, name, path, (float)faces[0].box.score,
-                              faces[0].descriptor, &id, &err);
+    int rc = celeb_enroll_file(&r->engine, r->gallery, name, path, &got, &err);
     r->done++;
     if (rc == 0) {
         r->enrolled++;
         cJSON_AddStringToObject(line, "status", "enrolled");
-        cJSON_AddNumberToObject(line, "face_id", (double)id);
-        cJSON_AddNumberToObject(line, "quality", faces[0].box.score);
+        cJSON_AddNumberToObject(line, "face_id", (double)got.face_id);
+        cJSON_AddNumberToObject(line, "quality", got.box.score);
         fprintf(stderr, "[%d/%d] %s: enrolled as %s\n", r->done, r->total, path, name);
     } else {
         r->skipped++;
@@ -76,8 +63,6 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path)
         fprintf(stderr, "[%d/%d] %s: skipped: %s\n", r->done, r->total, path, err.message);
     }
     cli_print_json(line);
-    free(faces);
-    image_free(&img);
 }
 
 static int is_dir(const char *path)
@@ -89,8 +74,7 @@ static int is_dir(const char *path)
 int cmd_enroll(int argc, char **argv)
 {
     const char *gallery_arg = NULL, *name = NULL;
-    face_engine_options opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
-                               .align = FACE_ALIGN_SIMILARITY};
+    face_engine_options opt = celeb_enroll_engine_options(NULL, 0);
     static const struct option opts[] = {
         {"gallery", required_argument, 0, 'g'}, {"name", required_argument, 0, 'n'},
         {"threads", required_argument, 0, 't'}, {"models", required_argument, 0, 'm'},

@@ -1,0 +1,58 @@
+/* enroll.c - one photo with exactly one face -> one gallery face (see the
+ * enrolment part of include/celeb.h). The CLI's `celeb enroll` and the
+ * server's POST /v1/gallery/{name}/faces are thin front ends over it. */
+#include "celeb.h"
+
+#include <stdlib.h>
+
+#include "media/media.h"
+
+face_engine_options celeb_enroll_engine_options(const char *model_dir, int threads)
+{
+    return (face_engine_options){.model_dir = model_dir, .threads = threads,
+                                 .detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
+                                 .align = FACE_ALIGN_SIMILARITY};
+}
+
+int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image *img,
+                       const char *source, celeb_enrolled *out, celeb_error *err)
+{
+    *out = (celeb_enrolled){0};
+    if (e->opt.detector == FACE_DETECTOR_TINY)
+        return celeb_fail(err, CELEB_EINVAL, "enrolment needs an engine with SSD loaded");
+    /* The engine may be a detection engine: enrol with enrolment's own
+     * settings, then give it back as it was. */
+    face_engine_options saved = e->opt;
+    e->opt.detector = FACE_DETECTOR_SSD;
+    e->opt.find_tight_crops = 1;
+    e->opt.align = FACE_ALIGN_SIMILARITY;
+    face *faces = NULL;
+    int n = 0;
+    int rc = face_engine_run(e, img, &faces, &n, err);
+    e->opt = saved;
+    if (rc == 0 && n != 1)
+        rc = n ? celeb_fail(err, CELEB_EINVAL, "%d faces in the photo, need exactly one", n)
+               : celeb_fail(err, CELEB_EINVAL, "no face found");
+    /* quality: the detector's confidence in the face */
+    if (rc == 0)
+        rc = gallery_add_face(g, name, source, (float)faces[0].box.score, faces[0].descriptor,
+                              &out->face_id, err);
+    if (rc == 0) {
+        out->quality = (float)faces[0].box.score;
+        out->box = faces[0].box;
+    }
+    free(faces);
+    return rc;
+}
+
+int celeb_enroll_file(face_engine *e, gallery *g, const char *name, const char *path,
+                      celeb_enrolled *out, celeb_error *err)
+{
+    image img = {0};
+    *out = (celeb_enrolled){0};
+    int rc = media_read_frame(path, 0, &img, err);
+    if (rc == 0)
+        rc = celeb_enroll_image(e, g, name, &img, path, out, err);
+    image_free(&img);
+    return rc;
+}
