@@ -1,66 +1,113 @@
-/* cmd_eval.c - `celeb eval`: how well the detector names people, on a
- * labelled folder (DIR/<Person>/<photos>), leave-one-out: every photo is a
- * query against a gallery of all the other photos.
+/* cmd_eval.c - `celeb eval`: how well the detector names people.
  *
- * A query is right when it is named as its person, or, for a person with no
- * other photo (so not in the query's gallery), when it comes out unknown.
- * A photo where no face is found counts as wrong (detection included), but
- * as right for a person with no other photo (unknown is the right answer). */
+ *   celeb eval DIR                     leave-one-out on DIR/<Person>/<photos>: every
+ *                                      photo named against a gallery of all the others
+ *   celeb eval --gallery G DIR         probe: DIR's photos named against an enrolled
+ *                                      gallery; people not in G should come out unknown
+ *   celeb eval --pairs pairs.txt DIR   LFW's verification protocol
+ *   celeb eval --grouping MEDIA...     our grouping of a media's faces into persons
+ *                                      against GIPHY's Gaussian-mixture baseline
+ *
+ * A query is right when it is named as its person, or, for a person not in
+ * the gallery searched, when it comes out unknown; a photo where no face is
+ * found is wrong (detection included), except for such a stranger.
+ *
+ * This file reads the arguments, gathers the answers and hands them on: the
+ * figures come from src/eval/ (metrics.h, pairs.h, grouping.h, truth.h, the
+ * baseline from src/group/gmm.h), and report.h turns them into one JSON
+ * document (--json), the text report, and the CSV of --curve FILE (the
+ * coverage-precision table, or for pairs the accuracy by threshold). */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "celeb.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "eval/grouping.h"
+#include "eval/metrics.h"
+#include "eval/pairs.h"
+#include "eval/photo.h"
+#include "eval/report.h"
+#include "eval/truth.h"
 #include "face/faces.h"
 #include "gallery/gallery.h"
 #include "identify/identify.h"
-#include "media/media.h"
+
+typedef enum eval_mode { MODE_LEAVE_ONE_OUT, MODE_PROBE, MODE_PAIRS, MODE_GROUPING } eval_mode;
+
+typedef struct eval_args {
+    eval_mode mode;
+    face_engine_options opt;   /* the engine for labelled photos */
+    float threshold;
+    int json;
+    const char *gallery;       /* --gallery */
+    const char *pairs;         /* --pairs */
+    const char *curve;         /* --curve: CSV output */
+    const char *truth;         /* --truth: manifest with the true number of people */
+    const char *face_truth;    /* --face-truth: hand labels per face */
+    char **inputs;             /* DIR, or the media of --grouping */
+    int n_inputs;
+} eval_args;
 
 typedef struct photo {
     char name[GALLERY_NAME_MAX];
     char path[GALLERY_SOURCE_MAX];
     int has_face;
     float descriptor[GALLERY_DIM];
-    int others;          /* photos of the same person with a face, besides this one */
 } photo;
+
+/* Faces found and time spent describing photos, for faces/s. */
+typedef struct throughput {
+    int faces;
+    double seconds;
+} throughput;
 
 static void eval_usage(FILE *out)
 {
     fprintf(out,
-            "usage: celeb eval [OPTIONS] DIR\n"
+            "usage: celeb eval [OPTIONS] DIR                 leave-one-out on DIR/<Person>/<photos>\n"
+            "       celeb eval [OPTIONS] --gallery G DIR     DIR's photos against gallery G\n"
+            "       celeb eval [OPTIONS] --pairs FILE DIR    LFW pairs.txt verification\n"
+            "       celeb eval [OPTIONS] --grouping MEDIA... our grouping vs GIPHY's baseline\n"
             "\n"
-            "Leave-one-out accuracy on DIR/<Person>/<photos>: each photo is named against a\n"
-            "gallery of all the others. Prints detection rate, top-1 and top-5, unknown\n"
-            "rejection for people with one photo, the share of photos named right, accuracy\n"
-            "by threshold, verification accuracy on all pairs, a coverage-precision table and\n"
-            "faces/s.\n"
+            "Leave-one-out names each photo against a gallery of all the others; with --gallery\n"
+            "each photo is named against an enrolled gallery (people not in it should come out\n"
+            "unknown). Both print the detection rate, top-1 and top-5, the share named right,\n"
+            "unknown rejection, accuracy by threshold, verification accuracy on pairs, a\n"
+            "coverage-precision table and faces/s.\n"
+            "\n"
+            "--pairs reads LFW's pairs.txt (\"N\" or \"FOLDS N\", then \"name i j\" and\n"
+            "\"name1 i name2 j\" lines); photo i of a name is DIR/name/name_%%04d.jpg if it exists,\n"
+            "else the i-th (1-based) file of DIR/name/ in sorted file name order. Prints the\n"
+            "accuracy at the threshold, at the best threshold, over folds (LFW's protocol), and\n"
+            "the pairs with a photo where no face was found.\n"
+            "\n"
+            "--grouping runs celeb detect on each MEDIA and groups the same faces two ways: ours\n"
+            "(average linkage, never two faces of one frame) and GIPHY's (a Gaussian mixture\n"
+            "seeded at the predicted classes' centres); prints persons found by each, faces of\n"
+            "one frame merged, pairwise agreement and purity against per-face names.\n"
             "\n"
             "options:\n"
             "  --unknown-distance D  threshold under test (default 0.55)\n"
             "  --json                one JSON document instead of text\n"
-            "  --align dlib|similarity  the recognition crop: face-api's, or fitted to 5 landmarks (default)\n"
+            "  --curve FILE.csv      also write the coverage-precision table (threshold,coverage,\n"
+            "                        precision), or with --pairs threshold,accuracy,true_accept,\n"
+            "                        false_accept, as CSV\n"
+            "  --gallery FILE        the gallery (probe mode; --grouping: default as celeb detect)\n"
+            "  --pairs FILE          LFW pairs file\n"
+            "  --grouping            compare the groupings on MEDIA...\n"
+            "  --truth FILE.tsv      --grouping: true number of people from a manifest with path\n"
+            "                        and labels columns (e.g. ../shared/data/MANIFEST.tsv)\n"
+            "  --face-truth FILE.tsv --grouping: hand labels per face (columns media, frame, x, y,\n"
+            "                        person: the face of that frame whose box holds x,y); adds\n"
+            "                        pairwise precision and recall of both groupings\n"
+            "  --align dlib|similarity  the recognition crop of photos (default similarity, as\n"
+            "                        enroll; --grouping uses celeb detect's)\n"
             "  --threads N           threads\n"
             "  --models DIR          model folder\n");
-}
-
-/* The photos of the labelled folder, with no descriptor yet. */
-static int list_photos(const char *dir, photo **out, int *n)
-{
-    cli_photo *files;
-    *out = NULL;
-    if (cli_list_photos(dir, &files, n) < 0)
-        return -1;
-    *out = calloc((size_t)(*n > 0 ? *n : 1), sizeof **out);
-    for (int i = 0; *out && i < *n; i++) {
-        memcpy((*out)[i].name, files[i].name, sizeof (*out)[i].name);
-        memcpy((*out)[i].path, files[i].path, sizeof (*out)[i].path);
-    }
-    free(files);
-    return *out ? 0 : -1;
 }
 
 static double now_s(void)
@@ -69,6 +116,144 @@ static double now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+// ----------------------------------------------------------------------------
+// Arguments
+
+static int parse_args(int argc, char **argv, eval_args *a)
+{
+    *a = (eval_args){.opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
+                             .align = FACE_ALIGN_SIMILARITY},
+                     .threshold = IDENTIFY_DEFAULT_THRESHOLD};
+    int grouping = 0, c;
+    static const struct option opts[] = {
+        {"unknown-distance", required_argument, 0, 'u'}, {"json", no_argument, 0, 'j'},
+        {"threads", required_argument, 0, 't'},          {"models", required_argument, 0, 'm'},
+        {"align", required_argument, 0, 'a'},            {"gallery", required_argument, 0, 'g'},
+        {"pairs", required_argument, 0, 'p'},            {"curve", required_argument, 0, 'c'},
+        {"grouping", no_argument, 0, 'G'},               {"truth", required_argument, 0, 'T'},
+        {"face-truth", required_argument, 0, 'L'},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u': a->threshold = strtof(optarg, NULL); break;
+        case 'j': a->json = 1; break;
+        case 'a':
+            if (strcmp(optarg, "dlib") && strcmp(optarg, "similarity")) {
+                fprintf(stderr, "celeb eval: --align must be dlib or similarity\n");
+                return 2;
+            }
+            a->opt.align = strcmp(optarg, "dlib") ? FACE_ALIGN_SIMILARITY : FACE_ALIGN_DLIB;
+            break;
+        case 't': a->opt.threads = atoi(optarg); break;
+        case 'm': a->opt.model_dir = optarg; break;
+        case 'g': a->gallery = optarg; break;
+        case 'p': a->pairs = optarg; break;
+        case 'c': a->curve = optarg; break;
+        case 'G': grouping = 1; break;
+        case 'T': a->truth = optarg; break;
+        case 'L': a->face_truth = optarg; break;
+        case 'h': eval_usage(stdout); return 0;
+        default: eval_usage(stderr); return 2;
+        }
+    }
+    a->mode = grouping ? MODE_GROUPING : a->pairs ? MODE_PAIRS : a->gallery ? MODE_PROBE : MODE_LEAVE_ONE_OUT;
+    a->inputs = argv + optind;
+    a->n_inputs = argc - optind;
+    const char *bad = !(a->threshold > 0) ? "--unknown-distance must be a positive number"
+                      : a->pairs && (a->gallery || grouping) ? "--pairs goes with neither --gallery nor --grouping"
+                      : (a->truth || a->face_truth) && !grouping ? "--truth and --face-truth go with --grouping"
+                      : grouping && a->curve ? "--curve does not apply to --grouping"
+                      : grouping && a->n_inputs < 1 ? "--grouping needs MEDIA..."
+                      : !grouping && a->n_inputs != 1 ? "one DIR expected" : NULL;
+    if (bad) {
+        fprintf(stderr, "celeb eval: %s\n", bad);
+        eval_usage(stderr);
+        return 2;
+    }
+    return -1;   /* go on */
+}
+
+// ----------------------------------------------------------------------------
+// Labelled photos and their descriptors
+
+static int list_photos(const char *dir, photo **out, int *n)
+{
+    cli_photo *files;
+    *out = NULL;
+    if (cli_list_photos(dir, &files, n) < 0 || *n == 0) {
+        fprintf(stderr, "celeb eval: no DIR/<Person>/<photo> under %s\n", dir);
+        free(files);
+        return -1;
+    }
+    *out = calloc((size_t)*n, sizeof **out);
+    for (int i = 0; *out && i < *n; i++) {
+        memcpy((*out)[i].name, files[i].name, sizeof (*out)[i].name);
+        memcpy((*out)[i].path, files[i].path, sizeof (*out)[i].path);
+    }
+    free(files);
+    return *out ? 0 : -1;
+}
+
+/* One descriptor per photo (its largest face). */
+static void describe_photos(face_engine *e, photo *ph, int n, int quiet, throughput *tp)
+{
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        celeb_error err = {0};
+        int faces = 0;
+        ph[i].has_face = eval_photo_descriptor(e, ph[i].path, ph[i].descriptor, &faces, &err) > 0;
+        tp->faces += faces;
+        if (!quiet)
+            fprintf(stderr, "\r[%d/%d] %-40.40s", i + 1, n, ph[i].name);
+    }
+    tp->seconds = now_s() - t0;
+    if (!quiet && n > 0)
+        fprintf(stderr, "\n");
+}
+
+static int open_engine(const eval_args *a, face_engine *e)
+{
+    celeb_error err = {0};
+    if (face_engine_open(e, &a->opt, &err) < 0) {
+        fprintf(stderr, "celeb eval: %s\n", err.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* The photos of dir with their descriptors; -1 (message printed) on failure. */
+static int described_photos(const eval_args *a, const char *dir, photo **ph, int *n, throughput *tp)
+{
+    face_engine e;
+    if (list_photos(dir, ph, n) < 0)
+        return -1;
+    if (open_engine(a, &e) < 0) {
+        free(*ph);
+        *ph = NULL;
+        return -1;
+    }
+    describe_photos(&e, *ph, *n, a->json, tp);
+    face_engine_close(&e);
+    return 0;
+}
+
+/* Prints doc (text or JSON), writes the CSV; frees doc. Returns the exit status. */
+static int finish_identification(const eval_args *a, cJSON *doc, const char *what)
+{
+    int status = a->curve && eval_write_curve_csv(a->curve, doc) < 0 ? 1 : 0;
+    if (a->json) {
+        cli_print_json(doc);
+        return status;
+    }
+    eval_print_identification(stdout, doc, what);
+    cJSON_Delete(doc);
+    return status;
+}
+
+// ----------------------------------------------------------------------------
+// Leave-one-out
 
 /* The gallery of every photo with a face except `skip`. */
 static int index_without(const photo *ph, int n, int skip, gallery_face *buf, identify_index **ix,
@@ -86,216 +271,454 @@ static int index_without(const photo *ph, int n, int skip, gallery_face *buf, id
     return identify_index_build(buf, k, ix, err);
 }
 
-typedef struct query {
-    identify_result r;
-    int in_gallery;   /* the person has another photo with a face */
-} query;
-
-static int right_at(const photo *p, const query *q, double threshold)
+static void leave_one_out_queries(const photo *ph, int n, float threshold, eval_query *q, gallery_face *buf)
 {
-    int known = p->has_face && q->r.n_candidates > 0 && q->r.distance < threshold;
-    if (!q->in_gallery)
-        return !known;
-    return known && !strcmp(q->r.candidates[0].name, p->name);
-}
-
-int cmd_eval(int argc, char **argv)
-{
-    face_engine_options opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
-                               .align = FACE_ALIGN_SIMILARITY};
-    float threshold = IDENTIFY_DEFAULT_THRESHOLD;
-    int json = 0;
-    static const struct option opts[] = {
-        {"unknown-distance", required_argument, 0, 'u'}, {"json", no_argument, 0, 'j'},
-        {"threads", required_argument, 0, 't'},          {"models", required_argument, 0, 'm'},
-        {"align", required_argument, 0, 'a'},            {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'u': threshold = strtof(optarg, NULL); break;
-        case 'j': json = 1; break;
-        case 'a':
-            if (strcmp(optarg, "dlib") && strcmp(optarg, "similarity")) {
-                fprintf(stderr, "celeb eval: --align must be dlib or similarity\n");
-                return 2;
-            }
-            opt.align = strcmp(optarg, "dlib") ? FACE_ALIGN_SIMILARITY : FACE_ALIGN_DLIB;
-            break;
-        case 't': opt.threads = atoi(optarg); break;
-        case 'm': opt.model_dir = optarg; break;
-        case 'h': eval_usage(stdout); return 0;
-        default: eval_usage(stderr); return 2;
-        }
-    }
-    if (argc - optind != 1 || !(threshold > 0)) {
-        eval_usage(stderr);
-        return 2;
-    }
-    photo *ph;
-    int n;
-    if (list_photos(argv[optind], &ph, &n) < 0 || n == 0) {
-        fprintf(stderr, "celeb eval: no DIR/<Person>/<photo> under %s\n", argv[optind]);
-        free(ph);
-        return 2;
-    }
-    face_engine e;
-    celeb_error err = {0};
-    if (face_engine_open(&e, &opt, &err) < 0) {
-        fprintf(stderr, "celeb eval: %s\n", err.message);
-        free(ph);
-        return 1;
-    }
-
-    // 1. one descriptor per photo (the largest face)
-    double t0 = now_s();
-    int detected = 0, faces_total = 0;
-    for (int i = 0; i < n; i++) {
-        image img;
-        face *faces = NULL;
-        int nf = 0;
-        if (media_read_frame(ph[i].path, 0, &img, &err) == 0) {
-            if (face_engine_run(&e, &img, &faces, &nf, &err) == 0 && nf > 0) {
-                int best = 0;
-                for (int f = 1; f < nf; f++)
-                    if (faces[f].box.w * faces[f].box.h > faces[best].box.w * faces[best].box.h)
-                        best = f;
-                memcpy(ph[i].descriptor, faces[best].descriptor, sizeof ph[i].descriptor);
-                ph[i].has_face = 1;
-                detected++;
-                faces_total += nf;
-            }
-            free(faces);
-            image_free(&img);
-        }
-        if (!json)
-            fprintf(stderr, "\r[%d/%d] %s", i + 1, n, ph[i].name);
-    }
-    double seconds = now_s() - t0;
-    if (!json)
-        fprintf(stderr, "\n");
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-            ph[i].others += j != i && ph[j].has_face && !strcmp(ph[i].name, ph[j].name);
-
-    // 2. leave-one-out queries
-    query *q = calloc((size_t)(n > 0 ? n : 1), sizeof *q);
-    gallery_face *buf = malloc((size_t)(n > 0 ? n : 1) * sizeof *buf);
     identify_options io = {.threshold = threshold};
-    for (int i = 0; q && buf && i < n; i++) {
-        q[i].in_gallery = ph[i].others > 0;
+    for (int i = 0; i < n; i++) {
+        q[i].photo = ph[i].path;
+        memcpy(q[i].person, ph[i].name, sizeof q[i].person);
+        q[i].has_face = ph[i].has_face;
+        for (int j = 0; j < n && !q[i].in_gallery; j++)
+            q[i].in_gallery = j != i && ph[j].has_face && !strcmp(ph[i].name, ph[j].name);
         identify_index *ix = NULL;
+        celeb_error err = {0};
         if (ph[i].has_face && index_without(ph, n, i, buf, &ix, &err) == 0)
             identify_face(ix, ph[i].descriptor, &io, &q[i].r);
         identify_index_free(ix);
     }
+}
 
-    // 3. metrics
-    int right = 0, top1 = 0, top5 = 0, in_gallery = 0, singles = 0, singles_unknown = 0;
-    for (int i = 0; q && i < n; i++) {
-        right += right_at(&ph[i], &q[i], threshold);
-        if (!q[i].in_gallery) {
-            singles++;
-            singles_unknown += right_at(&ph[i], &q[i], threshold);
-            continue;
-        }
-        in_gallery++;
-        for (int k = 0; k < q[i].r.n_candidates; k++)
-            if (!strcmp(q[i].r.candidates[k].name, ph[i].name)) {
-                top1 += k == 0;
-                top5 += 1;
-                break;
-            }
-    }
-    /* verification on every pair of photos with a face */
-    long pairs = 0, correct_at = 0;
-    double best_acc = 0, best_t = 0;
-    static const int steps = 41;   /* thresholds 0.40 .. 0.80 */
-    long *correct_t = calloc(steps, sizeof *correct_t);
-    for (int i = 0; correct_t && i < n; i++)
+/* Every pair of photos with a face (same person or not). */
+static eval_pair *all_pairs(const photo *ph, int n, long *count)
+{
+    long k = 0;
+    eval_pair *p = malloc(((size_t)n * (n > 1 ? n - 1 : 1) / 2 + 1) * sizeof *p);
+    for (int i = 0; p && i < n; i++)
         for (int j = i + 1; j < n; j++) {
             if (!ph[i].has_face || !ph[j].has_face)
                 continue;
-            double d = identify_distance(ph[i].descriptor, ph[j].descriptor);
-            int same = !strcmp(ph[i].name, ph[j].name);
-            pairs++;
-            correct_at += (d < threshold) == same;
-            for (int s = 0; s < steps; s++)
-                correct_t[s] += (d < 0.40 + 0.01 * s) == same;
+            p[k++] = (eval_pair){identify_distance(ph[i].descriptor, ph[j].descriptor),
+                                 !strcmp(ph[i].name, ph[j].name), 0, 1};
         }
-    for (int s = 0; correct_t && pairs && s < steps; s++)
-        if ((double)correct_t[s] / pairs > best_acc) {
-            best_acc = (double)correct_t[s] / pairs;
-            best_t = 0.40 + 0.01 * s;
-        }
+    *count = k;
+    return p;
+}
 
+static int run_leave_one_out(const eval_args *a)
+{
+    photo *ph;
+    int n;
+    throughput tp = {0};
+    if (described_photos(a, a->inputs[0], &ph, &n, &tp) < 0)
+        return 1;
+    eval_query *q = calloc((size_t)n, sizeof *q);
+    gallery_face *buf = malloc((size_t)n * sizeof *buf);
+    long npairs = 0;
+    eval_pair *pairs = all_pairs(ph, n, &npairs);
+    if (!q || !buf || !pairs) {
+        fprintf(stderr, "celeb eval: out of memory\n");
+        free(q), free(buf), free(pairs), free(ph);
+        return 1;
+    }
+    leave_one_out_queries(ph, n, a->threshold, q, buf);
+    eval_verify v;
+    eval_verification(pairs, npairs, a->threshold, 0, &v);
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "schema", "celeb.eval/1");
-    cJSON_AddStringToObject(doc, "folder", argv[optind]);
-    cJSON_AddNumberToObject(doc, "photos", n);
-    cJSON_AddNumberToObject(doc, "threshold", threshold);
-    cJSON_AddNumberToObject(doc, "detection_rate", (double)detected / n);
-    cJSON_AddNumberToObject(doc, "right", (double)right / n);
-    cJSON_AddNumberToObject(doc, "top1", in_gallery ? (double)top1 / in_gallery : 0);
-    cJSON_AddNumberToObject(doc, "top5", in_gallery ? (double)top5 / in_gallery : 0);
-    cJSON_AddNumberToObject(doc, "unknown_rejection", singles ? (double)singles_unknown / singles : 0);
-    cJSON_AddNumberToObject(doc, "verification_pairs", (double)pairs);
-    cJSON_AddNumberToObject(doc, "verification_accuracy", pairs ? (double)correct_at / pairs : 0);
-    cJSON_AddNumberToObject(doc, "verification_best_threshold", best_t);
-    cJSON_AddNumberToObject(doc, "verification_best_accuracy", best_acc);
-    cJSON_AddNumberToObject(doc, "faces_per_s", seconds > 0 ? faces_total / seconds : 0);
-    /* the share named right at each threshold (leave-one-out) */
-    cJSON *by_t = cJSON_AddArrayToObject(doc, "right_by_threshold");
-    for (int s = 0; q && s <= 8; s++) {
-        double t = 0.40 + 0.05 * s;
-        int r = 0;
-        for (int i = 0; i < n; i++)
-            r += right_at(&ph[i], &q[i], t);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "threshold", t);
-        cJSON_AddNumberToObject(o, "right", (double)r / n);
-        cJSON_AddItemToArray(by_t, o);
+    cJSON_AddStringToObject(doc, "mode", "leave-one-out");
+    cJSON_AddStringToObject(doc, "folder", a->inputs[0]);
+    eval_add_identification(doc, q, n, a->threshold);
+    eval_add_verification(doc, &v);
+    cJSON_AddNumberToObject(doc, "faces_per_s", tp.seconds > 0 ? tp.faces / tp.seconds : 0);
+    free(q), free(buf), free(pairs), free(ph);
+    return finish_identification(a, doc, "leave-one-out");
+}
+
+// ----------------------------------------------------------------------------
+// Probe: photos against an enrolled gallery
+
+static int read_gallery(const char *path, gallery_face **faces, int *n)
+{
+    gallery *g;
+    celeb_error err = {0};
+    *faces = NULL;
+    *n = 0;
+    if (gallery_open(path, 0, &g, &err) < 0) {
+        fprintf(stderr, "celeb eval: %s\n", err.message);
+        return -1;
     }
-    cJSON *wrong = cJSON_AddArrayToObject(doc, "wrong");
-    for (int i = 0; q && i < n; i++) {
-        if (right_at(&ph[i], &q[i], threshold))
+    int rc = gallery_faces(g, NULL, faces, n, &err);
+    gallery_close(g);
+    if (rc < 0)
+        fprintf(stderr, "celeb eval: %s\n", err.message);
+    return rc < 0 ? -1 : 0;
+}
+
+static int enrolled(const gallery_face *gf, int ng, const char *name)
+{
+    for (int i = 0; i < ng; i++)
+        if (!strcmp(gf[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* Every probe with a face against every enrolled face. */
+static eval_pair *probe_pairs(const photo *ph, int n, const gallery_face *gf, int ng, long *count)
+{
+    long k = 0;
+    eval_pair *p = malloc(((size_t)n * ng + 1) * sizeof *p);
+    for (int i = 0; p && i < n; i++)
+        for (int j = 0; ph[i].has_face && j < ng; j++)
+            p[k++] = (eval_pair){identify_distance(ph[i].descriptor, gf[j].descriptor),
+                                 !strcmp(ph[i].name, gf[j].name), 0, 1};
+    *count = k;
+    return p;
+}
+
+static int probe_queries(const photo *ph, int n, const gallery_face *gf, int ng, float threshold,
+                         eval_query *q)
+{
+    identify_index *ix = NULL;
+    celeb_error err = {0};
+    if (identify_index_build(gf, ng, &ix, &err) < 0) {
+        fprintf(stderr, "celeb eval: %s\n", err.message);
+        return -1;
+    }
+    identify_options io = {.threshold = threshold};
+    for (int i = 0; i < n; i++) {
+        q[i].photo = ph[i].path;
+        memcpy(q[i].person, ph[i].name, sizeof q[i].person);
+        q[i].has_face = ph[i].has_face;
+        q[i].in_gallery = enrolled(gf, ng, ph[i].name);
+        if (ph[i].has_face)
+            identify_face(ix, ph[i].descriptor, &io, &q[i].r);
+    }
+    identify_index_free(ix);
+    return 0;
+}
+
+static int run_probe(const eval_args *a)
+{
+    gallery_face *gf;
+    int ng, n;
+    photo *ph;
+    throughput tp = {0};
+    if (read_gallery(a->gallery, &gf, &ng) < 0)
+        return 1;
+    if (described_photos(a, a->inputs[0], &ph, &n, &tp) < 0) {
+        free(gf);
+        return 1;
+    }
+    eval_query *q = calloc((size_t)n, sizeof *q);
+    long npairs = 0;
+    eval_pair *pairs = probe_pairs(ph, n, gf, ng, &npairs);
+    if (!q || !pairs || probe_queries(ph, n, gf, ng, a->threshold, q) < 0) {
+        free(q), free(pairs), free(ph), free(gf);
+        return 1;
+    }
+    eval_verify v;
+    eval_verification(pairs, npairs, a->threshold, 0, &v);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "schema", "celeb.eval/1");
+    cJSON_AddStringToObject(doc, "mode", "probe");
+    cJSON_AddStringToObject(doc, "folder", a->inputs[0]);
+    cJSON_AddStringToObject(doc, "gallery", a->gallery);
+    cJSON_AddNumberToObject(doc, "gallery_faces", ng);
+    eval_add_identification(doc, q, n, a->threshold);
+    eval_add_verification(doc, &v);   /* probe x enrolled face pairs */
+    cJSON_AddNumberToObject(doc, "faces_per_s", tp.seconds > 0 ? tp.faces / tp.seconds : 0);
+    free(q), free(pairs), free(ph), free(gf);
+    return finish_identification(a, doc, "against the gallery");
+}
+
+// ----------------------------------------------------------------------------
+// Pairs (LFW)
+
+static int by_path(const void *x, const void *y)
+{
+    return strcmp(((const photo *)x)->path, ((const photo *)y)->path);
+}
+
+/* The two photos of every pair, in pair order (all: 2 per pair), and the
+ * distinct ones sorted by path (uniq), paths resolved under dir. */
+static int pair_photos(const pairs_list *pl, const char *dir, photo **all, photo **uniq, int *n)
+{
+    photo *ph = calloc((size_t)pl->n * 2 + 1, sizeof *ph), *u = calloc((size_t)pl->n * 2 + 1, sizeof *u);
+    int k = 0, rc = ph && u ? 0 : -1;
+    for (int i = 0; rc == 0 && i < pl->n; i++)
+        for (int s = 0; rc == 0 && s < 2; s++, k++) {
+            celeb_error err = {0};
+            memcpy(ph[k].name, pl->e[i].name[s], sizeof ph[k].name);
+            rc = pairs_photo_path(dir, pl->e[i].name[s], pl->e[i].idx[s], ph[k].path,
+                                  sizeof ph[k].path, &err);
+            if (rc < 0)
+                fprintf(stderr, "celeb eval: line %d: %s\n", pl->e[i].line, err.message);
+        }
+    if (rc < 0) {
+        free(ph);
+        free(u);
+        return -1;
+    }
+    memcpy(u, ph, (size_t)k * sizeof *u);
+    qsort(u, (size_t)k, sizeof *u, by_path);
+    int m = 0;
+    for (int i = 0; i < k; i++)
+        if (m == 0 || strcmp(u[m - 1].path, u[i].path))
+            u[m++] = u[i];
+    *all = ph;
+    *uniq = u;
+    *n = m;
+    return 0;
+}
+
+static eval_pair *pairs_of_list(const pairs_list *pl, const photo *all, const photo *uniq, int n,
+                                cJSON *no_face)
+{
+    eval_pair *p = calloc((size_t)pl->n + 1, sizeof *p);
+    for (int i = 0; p && i < pl->n; i++) {
+        const photo *a = bsearch(&all[2 * i], uniq, (size_t)n, sizeof *uniq, by_path);
+        const photo *b = bsearch(&all[2 * i + 1], uniq, (size_t)n, sizeof *uniq, by_path);
+        p[i].same = pl->e[i].same;
+        p[i].fold = pl->e[i].fold;
+        p[i].valid = a && b && a->has_face && b->has_face;
+        if (p[i].valid) {
+            p[i].distance = identify_distance(a->descriptor, b->descriptor);
             continue;
+        }
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "photo", ph[i].path);
-        cJSON_AddStringToObject(o, "person", ph[i].name);
-        cJSON_AddStringToObject(o, "named", !ph[i].has_face ? "(no face)" : q[i].r.n_candidates && q[i].r.distance < threshold ? q[i].r.candidates[0].name : "unknown");
-        if (q[i].r.n_candidates)
-            cJSON_AddNumberToObject(o, "distance", q[i].r.distance);
-        cJSON_AddItemToArray(wrong, o);
+        cJSON_AddNumberToObject(o, "line", pl->e[i].line);
+        cJSON_AddStringToObject(o, "photo", a && a->has_face ? all[2 * i + 1].path : all[2 * i].path);
+        cJSON_AddItemToArray(no_face, o);
     }
-    if (json) {
+    return p;
+}
+
+static cJSON *pairs_doc(const eval_args *a, const pairs_list *pl, const eval_verify *v, int photos,
+                        const throughput *tp, cJSON *no_face)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "schema", "celeb.eval/1");
+    cJSON_AddStringToObject(doc, "mode", "pairs");
+    cJSON_AddStringToObject(doc, "pairs_file", a->pairs);
+    cJSON_AddStringToObject(doc, "folder", a->inputs[0]);
+    cJSON_AddNumberToObject(doc, "photos", photos);
+    cJSON_AddNumberToObject(doc, "folds", pl->folds);
+    cJSON_AddNumberToObject(doc, "pairs", (double)v->pairs);
+    cJSON_AddNumberToObject(doc, "same_pairs", (double)v->same);
+    cJSON_AddNumberToObject(doc, "different_pairs", (double)v->different);
+    cJSON_AddNumberToObject(doc, "no_face_pairs", (double)v->no_face);
+    cJSON_AddNumberToObject(doc, "threshold", eval_shown_threshold(v->threshold));
+    cJSON_AddNumberToObject(doc, "accuracy", v->accuracy);
+    cJSON_AddNumberToObject(doc, "accuracy_no_face_wrong", v->accuracy_all);
+    cJSON_AddNumberToObject(doc, "true_accept", v->true_accept);
+    cJSON_AddNumberToObject(doc, "false_accept", v->false_accept);
+    cJSON_AddNumberToObject(doc, "best_threshold", eval_shown_threshold(v->best_threshold));
+    cJSON_AddNumberToObject(doc, "best_accuracy", v->best_accuracy);
+    if (v->folds >= 2) {
+        cJSON_AddNumberToObject(doc, "cv_accuracy", v->cv_accuracy);
+        cJSON_AddNumberToObject(doc, "cv_std", v->cv_std);
+    }
+    cJSON_AddNumberToObject(doc, "faces_per_s", tp->seconds > 0 ? tp->faces / tp->seconds : 0);
+    cJSON_AddItemToObject(doc, "no_face", no_face);
+    return doc;
+}
+
+static int run_pairs(const eval_args *a)
+{
+    pairs_list pl;
+    celeb_error err = {0};
+    if (pairs_read(a->pairs, &pl, &err) < 0) {
+        fprintf(stderr, "celeb eval: %s\n", err.message);
+        return 2;
+    }
+    photo *all, *ph;
+    int n;
+    face_engine e;
+    if (pair_photos(&pl, a->inputs[0], &all, &ph, &n) < 0) {
+        pairs_free(&pl);
+        return 2;
+    }
+    if (open_engine(a, &e) < 0) {
+        free(all);
+        free(ph);
+        pairs_free(&pl);
+        return 1;
+    }
+    throughput tp = {0};
+    describe_photos(&e, ph, n, a->json, &tp);
+    face_engine_close(&e);
+    cJSON *no_face = cJSON_CreateArray();
+    eval_pair *p = pairs_of_list(&pl, all, ph, n, no_face);
+    if (!p) {
+        fprintf(stderr, "celeb eval: out of memory for %d pairs\n", pl.n);
+        cJSON_Delete(no_face);
+        free(all);
+        free(ph);
+        pairs_free(&pl);
+        return 1;
+    }
+    eval_verify v;
+    eval_verification(p, pl.n, a->threshold, pl.folds, &v);
+    int status = a->curve && eval_write_pairs_csv(a->curve, p, pl.n) < 0 ? 1 : 0;
+    cJSON *doc = pairs_doc(a, &pl, &v, n, &tp, no_face);
+    if (a->json) {
         cli_print_json(doc);
     } else {
-        printf("photos %d, faces found in %d (%.1f%%), %.1f faces/s\n", n, detected, 100.0 * detected / n,
-               seconds > 0 ? faces_total / seconds : 0);
-        printf("named right (leave-one-out, detection included): %d/%d = %.1f%% at threshold %.2f\n",
-               right, n, 100.0 * right / n, threshold);
-        printf("top-1 %.1f%%, top-5 %.1f%% of %d photos whose person has another photo\n",
-               in_gallery ? 100.0 * top1 / in_gallery : 0, in_gallery ? 100.0 * top5 / in_gallery : 0, in_gallery);
-        printf("unknown rejection: %d/%d photos of people with no other photo\n", singles_unknown, singles);
-        printf("verification on %ld pairs: %.2f%% at %.2f, best %.2f%% at %.2f\n", pairs,
-               pairs ? 100.0 * correct_at / pairs : 0, threshold, 100 * best_acc, best_t);
-        printf("named right by threshold:");
-        const cJSON *o;
-        cJSON_ArrayForEach(o, by_t)
-            printf(" %.2f:%.1f%%", cJSON_GetObjectItem(o, "threshold")->valuedouble,
-                   100 * cJSON_GetObjectItem(o, "right")->valuedouble);
-        printf("\nwrong:\n");
-        cJSON_ArrayForEach(o, wrong)
-            printf("  %s -> %s\n", cJSON_GetObjectItem(o, "photo")->valuestring,
-                   cJSON_GetObjectItem(o, "named")->valuestring);
+        eval_print_pairs(stdout, doc);
         cJSON_Delete(doc);
     }
-    free(correct_t);
-    free(buf);
-    free(q);
+    free(p);
+    free(all);
     free(ph);
-    face_engine_close(&e);
+    pairs_free(&pl);
+    return status;
+}
+
+// ----------------------------------------------------------------------------
+// Grouping: ours vs GIPHY's baseline
+
+static double number_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static cJSON *error_entry(const char *media, int rc, const celeb_error *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "media", media);
+    cJSON *e = cJSON_AddObjectToObject(o, "error");
+    cJSON_AddStringToObject(e, "code", celeb_error_name(rc));
+    cJSON_AddStringToObject(e, "message", err->message);
+    return o;
+}
+
+/* One media's entry, with its true number of people when a manifest is given. */
+static int grouping_entry(const eval_args *a, const eval_grouping_ctx *g, const char *media, cJSON **out)
+{
+    celeb_error err = {0};
+    int rc = eval_grouping_media(g, media, out, &err);
+    if (rc < 0) {
+        fprintf(stderr, "celeb eval: %s: %s\n", media, err.message);
+        *out = error_entry(media, rc, &err);
+        return 1;
+    }
+    if (a->truth) {
+        char labels[1024];
+        int people = eval_truth_people(a->truth, media, labels, sizeof labels, &err);
+        if (people < -1) {
+            fprintf(stderr, "celeb eval: %s\n", err.message);
+            return 1;
+        }
+        cJSON_AddNumberToObject(*out, "true_people", people);
+        cJSON_AddStringToObject(*out, "true_labels", labels);
+    } else {
+        cJSON_AddNumberToObject(*out, "true_people", -1);
+    }
+    if (a->face_truth && eval_grouping_truth(*out, a->face_truth, &err) < 0) {
+        fprintf(stderr, "celeb eval: %s\n", err.message);
+        return 1;
+    }
+    /* every face hand-labelled: the labels count the people too */
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(*out, "truth");
+    cJSON *people = cJSON_GetObjectItemCaseSensitive(*out, "true_people");
+    if (labels && people->valuedouble < 0 &&
+        number_of(labels, "labelled_faces") == number_of(*out, "faces"))
+        cJSON_SetNumberValue(people, number_of(labels, "people"));
     return 0;
+}
+
+typedef struct grouping_setup {
+    celeb_ctx *celeb;
+    face_engine engine;
+    identify_index *index;
+    eval_classes classes;
+    int engine_open;
+} grouping_setup;
+
+static void grouping_teardown(grouping_setup *s)
+{
+    celeb_close(s->celeb);
+    if (s->engine_open)
+        face_engine_close(&s->engine);
+    identify_index_free(s->index);
+    eval_classes_free(&s->classes);
+}
+
+static int grouping_open(const eval_args *a, const char *gallery_path, grouping_setup *s)
+{
+    celeb_options co = {.model_dir = a->opt.model_dir, .gallery = gallery_path, .threads = a->opt.threads,
+                        .detector = FACE_DETECTOR_BOTH, .unknown_distance = a->threshold};
+    face_engine_options eo = {.model_dir = a->opt.model_dir, .threads = a->opt.threads,
+                              .detector = FACE_DETECTOR_TINY, .align = FACE_ALIGN_SIMILARITY};
+    gallery_face *gf;
+    int ng;
+    celeb_error err = {0};
+    memset(s, 0, sizeof *s);
+    if (read_gallery(gallery_path, &gf, &ng) < 0)
+        return -1;
+    int rc = eval_classes_from_gallery(gf, ng, &s->classes, &err);
+    if (rc == 0)
+        rc = identify_index_build(gf, ng, &s->index, &err);
+    free(gf);
+    if (rc == 0 && s->classes.k < 1)
+        rc = celeb_fail(&err, CELEB_EINVAL, "%s: the gallery is empty; the baseline needs its classes",
+                        gallery_path);
+    if (rc == 0)
+        rc = celeb_open(&co, &s->celeb, &err);
+    if (rc == 0 && (rc = face_engine_open(&s->engine, &eo, &err)) == 0)
+        s->engine_open = 1;
+    if (rc < 0) {
+        fprintf(stderr, "celeb eval: %s\n", err.message);
+        grouping_teardown(s);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int run_grouping(const eval_args *a)
+{
+    const char *gallery_path = cli_gallery_path(a->gallery);
+    grouping_setup s;
+    if (grouping_open(a, gallery_path, &s) < 0)
+        return 1;
+    eval_grouping_ctx g = {.celeb = s.celeb, .engine = &s.engine, .index = s.index,
+                           .classes = &s.classes, .threshold = a->threshold};
+    cJSON *doc = cJSON_CreateObject(), *list = cJSON_CreateArray();
+    cJSON_AddStringToObject(doc, "schema", "celeb.eval/1");
+    cJSON_AddStringToObject(doc, "mode", "grouping");
+    cJSON_AddStringToObject(doc, "gallery", gallery_path);
+    cJSON_AddItemToObject(doc, "media", list);
+    int status = 0;
+    for (int i = 0; i < a->n_inputs; i++) {
+        cJSON *entry = NULL;
+        status |= grouping_entry(a, &g, a->inputs[i], &entry);
+        cJSON_AddItemToArray(list, entry);
+        if (!a->json)
+            fprintf(stderr, "[%d/%d] %s\n", i + 1, a->n_inputs, a->inputs[i]);
+    }
+    cJSON_AddItemToObject(doc, "totals", eval_grouping_totals(list));
+    grouping_teardown(&s);
+    if (a->json) {
+        cli_print_json(doc);
+    } else {
+        eval_print_grouping(stdout, doc);
+        cJSON_Delete(doc);
+    }
+    return status;
+}
+
+// ----------------------------------------------------------------------------
+
+int cmd_eval(int argc, char **argv)
+{
+    eval_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    switch (a.mode) {
+    case MODE_PROBE: return run_probe(&a);
+    case MODE_PAIRS: return run_pairs(&a);
+    case MODE_GROUPING: return run_grouping(&a);
+    default: return run_leave_one_out(&a);
+    }
 }
