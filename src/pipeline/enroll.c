@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "face/faceness.h"
 #include "media/media.h"
 
 face_engine_options celeb_enroll_engine_options(const char *model_dir, int threads)
@@ -30,6 +31,12 @@ int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image
     int n = 0;
     int rc = face_engine_run(e, img, &faces, &n, err);
     e->opt = saved;
+    /* Not a human face (faceness.h: SSD's dog face): not counted. */
+    int human = 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (face_is_face(&faces[i]))
+            faces[human++] = faces[i];
+    n = human;
     if (rc == 0 && n != 1)
         rc = n ? celeb_fail(err, CELEB_EINVAL, "%d faces in the photo, need exactly one", n)
                : celeb_fail(err, CELEB_EINVAL, "no face found");
