@@ -163,13 +163,19 @@ typedef struct appearance {
 } appearance;
 
 /* Faces are followed from frame to frame instead of detected again (see
- * face_engine_follow): a detector pass costs 40-50 ms a frame at one
+ * face_engine_follow): a detector pass costs 40-60 ms a frame at one
  * thread, following a face 5 ms. The detectors still run on the first
- * frame, on a new shot, when a face is lost, when the last frame had no
- * face, and every KEYFRAME_EVERY sampled frames to find faces that came
- * in. So the cost follows what a GIF shows, not how many frames it has. */
-#define KEYFRAME_EVERY 5
-#define SHOT_CHANGE 24.0         /* frame_sig_distance from the last detected frame: a new shot */
+ * frame, when the picture has changed since they last ran (a new shot,
+ * someone coming in, the camera moving: the frame signature moved by more
+ * than CONTENT_CHANGE), when a face is lost, when the last frame had no
+ * face, and every KEYFRAME_EVERY sampled frames. So the cost follows what a
+ * GIF shows, not how many frames it has. Signature distances from the
+ * first frame: giphy_video.gif stays under 8.3 over its 10 frames (one
+ * scene, two people talking); the smoke of dlib_elon-musk-smoke.gif passes
+ * 16 at its 7th sampled frame; the cuts of fr_short_hamilton_clip.mp4
+ * measure 18-29. (At 10 the smoke alone made 7 of its 20 frames keyframes.) */
+#define KEYFRAME_EVERY 10
+#define CONTENT_CHANGE 16.0      /* frame_sig_distance from the last detected frame */
 #define FOLLOW_MAX_DISTANCE 0.4  /* descriptor distance to the same face a frame before */
 
 typedef struct follow {
@@ -195,7 +201,7 @@ static int frame_faces(celeb_ctx *ctx, follow *fl, const image *img, const frame
     *faces = NULL;
     *n = 0;
     *tracked = fl->n > 0 && fl->since_key + 1 < KEYFRAME_EVERY &&
-               frame_sig_distance(sig, &fl->key_sig) <= SHOT_CHANGE;
+               frame_sig_distance(sig, &fl->key_sig) <= CONTENT_CHANGE;
     int rc = CELEB_OK;
     if (*tracked) {
         face *f = malloc((size_t)fl->n * sizeof *f);
