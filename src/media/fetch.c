@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #define DEFAULT_MAX_BYTES ((size_t)50 << 20)
 #define DEFAULT_TIMEOUT_MS 30000L
@@ -43,6 +44,23 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
     return n;
 }
 
+/* The address check, asked by curl before each connection it opens. */
+typedef struct guard {
+    fetch_addr_check allow;
+    void *ctx;
+    int refused;   /* a connection was refused */
+} guard;
+
+static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    guard *g = user;
+    if (purpose != CURLSOCKTYPE_IPCXN || !g->allow(&a->addr, g->ctx)) {
+        g->refused = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 int fetch_is_url(const char *s)
 {
     return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
@@ -75,6 +93,12 @@ int fetch_url(const char *url, const fetch_limits *lim, uint8_t **data, size_t *
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_msg);
+    guard g = {.allow = lim ? lim->allow_addr : NULL, .ctx = lim ? lim->allow_ctx : NULL};
+    if (g.allow) {
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &g);
+        curl_easy_setopt(h, CURLOPT_PROXY, "");   /* no proxy from the environment */
+    }
     CURLcode rc = curl_easy_perform(h);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -82,6 +106,8 @@ int fetch_url(const char *url, const fetch_limits *lim, uint8_t **data, size_t *
     int code = CELEB_OK;
     if (b.too_big || rc == CURLE_FILESIZE_EXCEEDED)
         code = celeb_fail(err, CELEB_ELIMIT, "%s: larger than %zu bytes", url, b.max);
+    else if (rc != CURLE_OK && g.refused)
+        code = celeb_fail(err, CELEB_EIO, "%s: the address is not allowed: not fetched", url);
     else if (rc != CURLE_OK)
         code = celeb_fail(err, CELEB_EIO, "%s: %s", url, curl_msg[0] ? curl_msg : curl_easy_strerror(rc));
     else if (status >= 400)

@@ -226,8 +226,19 @@ static int fetch_input(const serve_shared *sh, job_input *in, failure *f)
         return failed(f, 400, "bad_request");
     if (rc < 0)
         return failed(f, 502, "fetch_failed");
-    fetch_limits lim = {.max_bytes = sh->cfg.max_body, .timeout_ms = sh->cfg.fetch_timeout_ms};
+    /* checked again at every connection: redirects, DNS answers that changed since */
+    url_guard_state guard = {0};
+    fetch_limits lim = {.max_bytes = sh->cfg.max_body, .timeout_ms = sh->cfg.fetch_timeout_ms,
+                        .allow_addr = sh->cfg.allow_private_urls ? NULL : url_guard_allow,
+                        .allow_ctx = &guard};
     rc = fetch_url(in->source, &lim, &in->data, &in->size, &f->err);
+    if (rc < 0 && guard.refused) {
+        celeb_fail(&f->err, CELEB_EIO,
+                   "%.300s: leads to a loopback, private or link-local address: not fetched "
+                   "(start the server with --allow-private-urls to allow it)",
+                   in->source);
+        return failed(f, 403, "forbidden_url");
+    }
     if (rc == CELEB_ELIMIT)
         return failed(f, 422, "limit");
     if (rc == CELEB_EINVAL)
@@ -249,6 +260,9 @@ static int open_checked(const serve_shared *sh, const job_input *in, const detec
     }
     media_limits lim = server_limits(sh);
     int rc = media_open_memory(in->data, in->size, &lim, m, &f->err);
+    if (rc == CELEB_EFORMAT && in->is_url)   /* no bytes of what the server fetched go back */
+        celeb_fail(&f->err, rc, "%.300s: unsupported format (expected JPEG, PNG, GIF, WebP, MP4/MOV or WebM)",
+                   in->source);
     if (rc < 0)
         return failed_lib(f, rc);
     const media_info *info = media_get_info(*m);
@@ -400,11 +414,15 @@ static void run_detect(serve_worker *w, serve_job *job)
         return;
     }
     media_close(probe);
+    /* the nets and the gallery are the server's: their failures are 500s, not the media's */
     int rc = worker_ctx(w, &job->detect, &ctx, &f.err);
     if (rc == 0)
         rc = celeb_reload_gallery(ctx, &f.err);   /* gallery changes count at once */
-    if (rc == 0)
-        rc = celeb_detect_memory(ctx, in->data, in->size, in->source, &doc, &f.err);
+    if (rc < 0) {
+        job_fail(job, rc == CELEB_ENOMEM ? 503 : 500, celeb_error_name(rc), f.err.message);
+        return;
+    }
+    rc = celeb_detect_memory(ctx, in->data, in->size, in->source, &doc, &f.err);
     if (rc < 0) {
         job_fail(job, status_of_error(rc), celeb_error_name(rc), f.err.message);
         return;
@@ -582,6 +600,10 @@ static cJSON *enroll_one(serve_shared *sh, gallery *g, const char *name, job_inp
         cJSON_AddStringToObject(e, "message", f.err.message);
     }
     media_close(m);
+    /* the photo is done with: an enrolment of many URLs holds one download at a time */
+    free(in->data);
+    in->data = NULL;
+    in->size = 0;
     return o;
 }
 
@@ -614,13 +636,20 @@ static void run_enroll(serve_worker *w, serve_job *job)
     cJSON_AddNumberToObject(doc, "skipped", job->ninputs - enrolled);
     cJSON_AddNumberToObject(doc, "faces", faces);
     cJSON_AddItemToObject(doc, "photos", photos);
+    /* nothing enrolled: 403 when every photo was a refused URL, else 422 */
+    int refused = 0;
+    const cJSON *ph;
+    cJSON_ArrayForEach(ph, photos) refused += int_of(ph, "http_status") == 403;
+    const char *code = !enrolled && job->ninputs > 0 && refused == job->ninputs ? "forbidden_url" : "invalid";
     if (!enrolled) {
         cJSON *e = cJSON_AddObjectToObject(doc, "error");
-        cJSON_AddStringToObject(e, "code", "invalid");
-        cJSON_AddStringToObject(e, "message", "no photo was enrolled (see photos)");
+        cJSON_AddStringToObject(e, "code", code);
+        cJSON_AddStringToObject(e, "message", refused == job->ninputs
+                                                  ? "no photo was enrolled: every URL was refused (see photos)"
+                                                  : "no photo was enrolled (see photos)");
     }
-    job_answer(job, enrolled ? 201 : 422, doc);
-    job->error_code = enrolled ? NULL : "invalid";
+    job_answer(job, enrolled ? 201 : !strcmp(code, "forbidden_url") ? 403 : 422, doc);
+    job->error_code = enrolled ? NULL : code;
 }
 
 void worker_run(serve_worker *w, serve_job *job)

@@ -249,7 +249,13 @@ static enum MHD_Result reject(serve_request *r, struct MHD_Connection *c, int st
     va_end(ap);
     const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    if ((!len || strtoull(len, NULL, 10) == 0) && !te)
+    const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    unsigned long long n = len ? strtoull(len, NULL, 10) : 0;
+    /* At once also when the body would not be drained anyway (over the body
+     * limit: the connection is closed after the answer) and when the client
+     * waits for "100 Continue" before it sends the body (it gets the answer
+     * instead, and sends nothing). */
+    if ((n == 0 && !te) || n > r->srv->sh.cfg.max_body || (expect && !strcasecmp(expect, "100-continue")))
         return send_error(r, c, status, code, "%s", r->reject_message);
     r->rejected = status;
     r->reject_code = code;
@@ -407,8 +413,8 @@ static int parse_detect_query(serve_request *r, struct MHD_Connection *c, char *
 // ----------------------------------------------------------------------------
 // Bodies
 
-/* Counts n more bytes against the body limit and the server's budget; 0, or
- * -1 when over (the body is dropped and the rest discarded). */
+/* Counts n more bytes against the body limit; 0, or -1 when over (the
+ * body is dropped and the rest discarded). */
 static int count_body(serve_request *r, size_t n)
 {
     serve_server *s = r->srv;
@@ -420,6 +426,15 @@ static int count_body(serve_request *r, size_t n)
         drop_body(r);
         return -1;
     }
+    return 0;
+}
+
+/* Counts n more bytes of memory held for r against the server's budget
+ * (--max-buffered); 0, or -1 when over (the body is dropped). What counts
+ * is what the buffers hold (their capacity), not what was received. */
+static int charge(serve_request *r, size_t n)
+{
+    serve_server *s = r->srv;
     size_t was = atomic_fetch_add(&s->buffered, n);
     r->reserved += n;
     if (was + n > s->sh.cfg.max_buffered) {
@@ -430,12 +445,17 @@ static int count_body(serve_request *r, size_t n)
     return 0;
 }
 
-static int append(uint8_t **buf, size_t *size, size_t *cap, const void *data, size_t n)
+#define BUFFER_START 4096   /* a body buffer's first size; it doubles from there */
+
+/* Appends to a body buffer of r, the growth charged to the budget. */
+static int append(serve_request *r, uint8_t **buf, size_t *size, size_t *cap, const void *data, size_t n)
 {
     if (*size + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 65536;
+        size_t c = *cap ? *cap : BUFFER_START;
         while (c < *size + n + 1)
             c *= 2;
+        if (charge(r, c - *cap) < 0)
+            return -1;
         uint8_t *grown = realloc(*buf, c);
         if (!grown)
             return -1;
@@ -453,7 +473,13 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
                                uint64_t off, size_t size)
 {
     serve_request *r = cls;
-    if (off == 0) {   /* a new part */
+    /* libmicrohttpd may call more than once with off 0 for one part (first
+     * with no data, and again when the part's start was split across
+     * network reads): a new part is off 0 after data, or another field. */
+    const form_part *last = r->nparts ? &r->parts[r->nparts - 1] : NULL;
+    int same = last && last->size == 0 && !strcmp(last->field, key ? key : "") &&
+               (last->filename ? filename && !strcmp(last->filename, filename) : !filename);
+    if (off == 0 && !same) {   /* a new part */
         if (r->nparts == MAX_INPUTS) {
             r->bad_form = 1;
             return MHD_NO;
@@ -470,21 +496,23 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (r->nparts == 0 || r->too_big || r->over_budget)
         return MHD_YES;
     form_part *p = &r->parts[r->nparts - 1];
-    return size == 0 || append(&p->data, &p->size, &p->cap, data, size) == 0 ? MHD_YES : MHD_NO;
+    /* over the budget: the rest is read and dropped, answered 503 at the end */
+    return size == 0 || append(r, &p->data, &p->size, &p->cap, data, size) == 0 || r->over_budget ? MHD_YES
+                                                                                                    : MHD_NO;
 }
 
 static void take_body(serve_request *r, const char *data, size_t n)
 {
-    if (r->rejected) {   /* dropped unread; counted only */
+    if (r->rejected || r->kind == BODY_NONE) {   /* a refused request, or a route without a body: dropped unread, counted only */
         r->received += n;
         return;
     }
-    if (count_body(r, n) < 0 || r->kind == BODY_NONE)
+    if (count_body(r, n) < 0)
         return;
     if (r->kind == BODY_FORM) {
-        if (!r->bad_form && MHD_post_process(r->pp, data, n) != MHD_YES)
+        if (!r->bad_form && MHD_post_process(r->pp, data, n) != MHD_YES && !r->over_budget)
             r->bad_form = 1;
-    } else if (append(&r->body, &r->size, &r->cap, data, n) < 0) {
+    } else if (append(r, &r->body, &r->size, &r->cap, data, n) < 0 && !r->over_budget) {
         r->over_budget = 1;   /* out of memory: answered like a full budget */
         drop_body(r);
     }
@@ -605,11 +633,8 @@ static enum MHD_Result on_gallery_list(serve_request *r, struct MHD_Connection *
     cJSON_AddNumberToObject(doc, "faces", v->nfaces);
     cJSON *arr = cJSON_AddArrayToObject(doc, "identities");
     for (int i = 0; i < v->nids; i++) {
-        /* the thumbnail: the identity's face of the best quality */
-        const gallery_face *best = NULL;
-        for (int k = 0; k < v->nfaces; k++)
-            if (v->faces[k].identity_id == v->ids[i].id && (!best || v->faces[k].quality > best->quality))
-                best = &v->faces[k];
+        /* the thumbnail: the identity's face of the best quality (found with the snapshot) */
+        const gallery_face *best = v->best[i] >= 0 ? &v->faces[v->best[i]] : NULL;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", v->ids[i].name);
         cJSON_AddNumberToObject(o, "faces", v->ids[i].faces);
@@ -890,9 +915,13 @@ static enum MHD_Result begin(serve_request *r, struct MHD_Connection *c, const c
     if (needs_key(r->route) && !authorized(s, c))
         return reject(r, c, 401, "unauthorized",
                           "this route changes the gallery: send the server's API key as 'Authorization: Bearer KEY'");
-    if (!takes_body(r->route))
-        return MHD_YES;
     const char *len = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!takes_body(r->route)) {   /* a body is read and dropped (not buffered), up to the limit */
+        if (len && strtoull(len, NULL, 10) > s->sh.cfg.max_body)
+            return send_error(r, c, 413, "too_large", "the body is %s bytes; the limit is %zu (--max-body)", len,
+                              s->sh.cfg.max_body);
+        return MHD_YES;
+    }
     if (len && strtoull(len, NULL, 10) > s->sh.cfg.max_body)
         return send_error(r, c, 413, "too_large", "the body is %s bytes; the limit is %zu (--max-body)", len,
                           s->sh.cfg.max_body);
@@ -966,8 +995,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         take_body(r, upload_data, *upload_size);
         *upload_size = 0;
-        /* a refused request is drained up to the body limit, no further */
-        return r->rejected && r->received > s->sh.cfg.max_body ? MHD_NO : MHD_YES;
+        /* a refused request (or a body a route does not take) is drained up to the body limit, no further */
+        return (r->rejected || r->kind == BODY_NONE) && r->received > s->sh.cfg.max_body ? MHD_NO : MHD_YES;
     }
     return finish(r, c, url);
 }

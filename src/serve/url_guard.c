@@ -25,6 +25,9 @@ static int v4_private(uint32_t a)
            || in_v4(a, 0xa9fe0000, 16)    /* 169.254/16 link-local (cloud metadata) */
            || in_v4(a, 0xac100000, 12)    /* 172.16/12 */
            || in_v4(a, 0xc0000000, 24)    /* 192.0.0/24 IETF protocol assignments */
+           || in_v4(a, 0xc0000200, 24)    /* 192.0.2/24 TEST-NET-1 */
+           || in_v4(a, 0xc6336400, 24)    /* 198.51.100/24 TEST-NET-2 */
+           || in_v4(a, 0xcb007100, 24)    /* 203.0.113/24 TEST-NET-3 */
            || in_v4(a, 0xc0a80000, 16)    /* 192.168/16 */
            || in_v4(a, 0xc6120000, 15)    /* 198.18/15 benchmarking */
            || in_v4(a, 0xe0000000, 4)     /* 224/4 multicast */
@@ -42,12 +45,28 @@ int url_guard_is_private(const struct sockaddr *addr)
     if (!memcmp(b, zero, 15) && (b[15] == 0 || b[15] == 1))    /* :: and ::1 */
         return 1;
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (!memcmp(b, mapped, 12) || !memcmp(b, zero, 12))         /* ::ffff:a.b.c.d, ::a.b.c.d */
+    static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
+    static const uint8_t doc[4] = {0x20, 0x01, 0x0d, 0xb8};
+    /* IPv4 inside IPv6: ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) */
+    if (!memcmp(b, mapped, 12) || !memcmp(b, zero, 12) || !memcmp(b, nat64, 12))
         return v4_private((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]);
-    return (b[0] & 0xfe) == 0xfc                    /* fc00::/7 unique local */
+    if (b[0] == 0x20 && b[1] == 0x02)               /* 2002:a.b.c.d::/48 (6to4) */
+        return v4_private((uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5]);
+    return !memcmp(b, nat64_local, 6)               /* 64:ff9b:1::/48 local-use NAT64 */
+           || !memcmp(b, doc, 4)                    /* 2001:db8::/32 documentation */
+           || (b[0] & 0xfe) == 0xfc                 /* fc00::/7 unique local */
            || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)   /* fe80::/10 link-local */
            || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)   /* fec0::/10 site-local (deprecated) */
            || b[0] == 0xff;                          /* ff00::/8 multicast */
+}
+
+int url_guard_allow(const struct sockaddr *addr, void *ctx)
+{
+    if (!url_guard_is_private(addr))
+        return 1;
+    ((url_guard_state *)ctx)->refused = 1;
+    return 0;
 }
 
 int url_guard_check(const char *url, int allow_private, celeb_error *err)

@@ -32,6 +32,7 @@ static void view_free(serve_view *view)
         return;
     free(view->ids);
     free(view->faces);
+    free(view->best);
     free(view->xyz);
     pca3_free(&view->pca);
     free(view);
@@ -62,6 +63,46 @@ static int open_gallery(serve_views *v, celeb_error *err)
     return e.code == CELEB_EIO ? CELEB_OK : celeb_fail(err, e.code, "%s", e.message);
 }
 
+/* An identity's id and its index in the view's ids. */
+typedef struct id_index {
+    int64_t id;
+    int index;
+} id_index;
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = ((const id_index *)a)->id, y = ((const id_index *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* view->best: each identity's face of the best quality (the first of equals),
+ * in O((identities + faces) log identities). */
+static int find_best(serve_view *view, celeb_error *err)
+{
+    view->best = malloc((size_t)(view->nids ? view->nids : 1) * sizeof *view->best);
+    id_index *order = malloc((size_t)(view->nids ? view->nids : 1) * sizeof *order);
+    if (!view->best || !order) {
+        free(order);
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < view->nids; i++) {
+        view->best[i] = -1;
+        order[i] = (id_index){view->ids[i].id, i};
+    }
+    qsort(order, (size_t)view->nids, sizeof *order, by_id);
+    for (int k = 0; k < view->nfaces; k++) {
+        id_index key = {view->faces[k].identity_id, 0};
+        const id_index *hit = bsearch(&key, order, (size_t)view->nids, sizeof *order, by_id);
+        if (!hit)
+            continue;
+        int *b = &view->best[hit->index];
+        if (*b < 0 || view->faces[k].quality > view->faces[*b].quality)
+            *b = k;
+    }
+    free(order);
+    return CELEB_OK;
+}
+
 /* A snapshot of generation gen read from v->g (which may be NULL). Lock held. */
 static int build(serve_views *v, int64_t gen, serve_view **out, celeb_error *err)
 {
@@ -75,6 +116,8 @@ static int build(serve_views *v, int64_t gen, serve_view **out, celeb_error *err
         if (rc == 0)
             rc = gallery_faces(v->g, NULL, &view->faces, &view->nfaces, err);
     }
+    if (rc == 0)
+        rc = find_best(view, err);
     float *rows = NULL;
     if (rc == 0 && view->nfaces > 0) {
         rows = malloc((size_t)view->nfaces * GALLERY_DIM * sizeof *rows);
@@ -177,6 +220,8 @@ int views_rename(serve_views *v, const char *old_name, const char *new_name, vie
             rc = err ? err->code : CELEB_EIO;
         else if (n >= 0 && taken >= 0 && strcmp(old_name, new_name))
             *done = VIEWS_CONFLICT;
+        else if (n >= 0 && !strcmp(old_name, new_name))
+            *done = VIEWS_DONE;   /* the same name: nothing to do */
         else if (n >= 0 && (rc = gallery_rename(v->g, old_name, new_name, err)) == 0)
             *done = VIEWS_DONE;
     }

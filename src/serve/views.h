@@ -23,6 +23,7 @@ typedef struct serve_view {
     int nids;
     gallery_face *faces;      /* by name then id */
     int nfaces;
+    int *best;                /* best[i]: index in faces of ids[i]'s face of the best quality; -1: none */
     pca3 pca;                 /* fitted on every face's descriptor */
     float (*xyz)[PCA_DIMS];   /* faces[i] projected */
 } serve_view;
