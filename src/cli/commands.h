@@ -9,5 +9,6 @@ int cmd_detect(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_gallery(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

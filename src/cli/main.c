@@ -17,6 +17,7 @@ static void usage(FILE *out)
             "  enroll DIR      add people to the gallery from DIR/<Person_Name>/* (or --name NAME PHOTO...)\n"
             "  gallery CMD     list | remove NAME | rename OLD NEW | export the gallery\n"
             "  eval DIR        leave-one-out accuracy on DIR/<Person>/<photos>\n"
+            "  batch MANIFEST  detect over a manifest of media: one JSON line per item, --jobs, --shard, --resume\n"
             "  serve           the HTTP JSON API and the web page (celeb serve --help)\n"
             "  help            this text; `celeb COMMAND --help` for a command's options\n");
 }
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "gallery"))
         return cmd_gallery(argc - 1, argv + 1);
+    if (!strcmp(cmd, "batch"))
+        return cmd_batch(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))
         return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
