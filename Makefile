@@ -5,7 +5,7 @@
 BUILD ?= release
 OUT := build/$(BUILD)
 
-PKGS := libavformat libavcodec libswscale libavutil libwebpdemux libwebp libcjson libexif libjpeg sqlite3 libcurl libcrypto libmicrohttpd
+PKGS := libavformat libavcodec libswscale libavutil libwebpdemux libwebp libcjson libexif libjpeg sqlite3 libcurl libcrypto libmicrohttpd hiredis
 CC ?= cc
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -g \
                  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"

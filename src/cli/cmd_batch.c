@@ -27,15 +27,7 @@
 #include "celeb.h"
 #include "cli_common.h"
 #include "commands.h"
-
-/* Set by SIGINT/SIGTERM: stop taking new items. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
+#include "core/clock.h"
 
 static void batch_usage(FILE *out)
 {
@@ -58,13 +50,6 @@ static void batch_usage(FILE *out)
             "  --models DIR        model folder\n"
             "  --max-download N    largest URL download in bytes (default 50 MB)\n"
             "  --quiet             no progress, no summary\n");
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* One progress report: in place on a terminal, else a plain line. */
@@ -141,16 +126,8 @@ int cmd_batch(int argc, char **argv)
             }
             break;
         case 'f':
-            if (!strcmp(optarg, "all")) {
-                ro.celeb.all_frames = 1;
-            } else {
-                long v = strtol(optarg, &end, 10);
-                if (*end || end == optarg || v < 1 || v > 100000) {
-                    fprintf(stderr, "celeb batch: --frames takes a positive number or 'all'\n");
-                    return 2;
-                }
-                ro.celeb.frames = (int)v;
-            }
+            if (cli_parse_frames("batch", optarg, &ro.celeb) < 0)
+                return 2;
             break;
         case 'h': batch_usage(stdout); return 0;
         default: batch_usage(stderr); return 2;
@@ -212,16 +189,10 @@ int cmd_batch(int argc, char **argv)
     ro.jobs = (int)((size_t)jobs < n ? (size_t)jobs : n ? n : 1);
     ro.celeb.gallery = cli_gallery_path(gallery_arg);
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND;   /* a second signal kills at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);   /* a closed stdout is a write error, not a silent death */
+    volatile sig_atomic_t *stop_requested = cli_catch_stop_signals();   /* stop taking new items */
 
     int tty = isatty(2), status = 0;
-    double t0 = now_s(), last = t0;
+    double t0 = clock_s(), last = t0;
     batch_stats s = {.total = n};
     if (n) {
         batch_runner *r;
@@ -232,13 +203,13 @@ int cmd_batch(int argc, char **argv)
             int stopping = 0;
             while (!batch_runner_finished(r)) {
                 nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-                if (stop_requested && !stopping) {
+                if (*stop_requested && !stopping) {
                     stopping = 1;
                     batch_runner_stop(r);
                     if (!quiet)
                         fprintf(stderr, "%sceleb batch: stopping after the items in progress\n", tty ? "\n" : "");
                 }
-                double t = now_s();
+                double t = clock_s();
                 if (!quiet && (tty ? t - last >= 0.2 : t - last >= 5.0)) {
                     batch_runner_stats(r, &s);
                     show_progress(&s, t - t0, tty);
@@ -253,10 +224,10 @@ int cmd_batch(int argc, char **argv)
                 status = 130;
             }
             if (!quiet && tty)
-                show_progress(&s, now_s() - t0, tty), fputc('\n', stderr);
+                show_progress(&s, clock_s() - t0, tty), fputc('\n', stderr);
         }
     }
-    double secs = now_s() - t0;
+    double secs = clock_s() - t0;
     if (!quiet)
         fprintf(stderr,
                 "celeb batch: %zu items, %zu ok, %zu errors, %zu faces, %.1f s, %.2f items/s"

@@ -90,12 +90,8 @@ int cmd_detect(int argc, char **argv)
         case 'g': gallery_arg = optarg; break;
         case 'x': limits.max_bytes = (size_t)strtoull(optarg, NULL, 10); break;
         case 'f':
-            if (!strcmp(optarg, "all"))
-                opt.all_frames = 1;
-            else if ((opt.frames = atoi(optarg)) <= 0) {
-                fprintf(stderr, "celeb detect: --frames takes a positive number or 'all'\n");
+            if (cli_parse_frames("detect", optarg, &opt) < 0)
                 return 2;
-            }
             break;
         case 'd':
             if (!strcmp(optarg, "both"))

@@ -35,6 +35,7 @@
 #include "face/faces.h"
 #include "gallery/gallery.h"
 #include "identify/identify.h"
+#include "core/clock.h"
 
 typedef enum eval_mode { MODE_LEAVE_ONE_OUT, MODE_PROBE, MODE_PAIRS, MODE_GROUPING } eval_mode;
 
@@ -108,13 +109,6 @@ static void eval_usage(FILE *out)
             "                        enroll; --grouping uses celeb detect's)\n"
             "  --threads N           threads\n"
             "  --models DIR          model folder\n");
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 // ----------------------------------------------------------------------------
@@ -199,7 +193,7 @@ static int list_photos(const char *dir, photo **out, int *n)
 /* One descriptor per photo (its largest face). */
 static void describe_photos(face_engine *e, photo *ph, int n, int quiet, throughput *tp)
 {
-    double t0 = now_s();
+    double t0 = clock_s();
     for (int i = 0; i < n; i++) {
         celeb_error err = {0};
         int faces = 0;
@@ -208,7 +202,7 @@ static void describe_photos(face_engine *e, photo *ph, int n, int quiet, through
         if (!quiet)
             fprintf(stderr, "\r[%d/%d] %-40.40s", i + 1, n, ph[i].name);
     }
-    tp->seconds = now_s() - t0;
+    tp->seconds = clock_s() - t0;
     if (!quiet && n > 0)
         fprintf(stderr, "\n");
 }

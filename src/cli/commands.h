@@ -10,5 +10,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_gallery(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_enqueue(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static void usage(FILE *out)
             "  gallery CMD     list | remove NAME | rename OLD NEW | export the gallery\n"
             "  eval DIR        leave-one-out accuracy on DIR/<Person>/<photos>\n"
             "  batch MANIFEST  detect over a manifest of media: one JSON line per item, --jobs, --shard, --resume\n"
+            "  enqueue MANIFEST add a manifest's items to a Redis stream for `celeb worker`\n"
+            "  worker          consume a Redis stream: results by id, dead letters, --stats\n"
             "  serve           the HTTP JSON API and the web page (celeb serve --help)\n"
             "  help            this text; `celeb COMMAND --help` for a command's options\n");
 }
@@ -41,6 +43,10 @@ int main(int argc, char **argv)
         return cmd_gallery(argc - 1, argv + 1);
     if (!strcmp(cmd, "batch"))
         return cmd_batch(argc - 1, argv + 1);
+    if (!strcmp(cmd, "enqueue"))
+        return cmd_enqueue(argc - 1, argv + 1);
+    if (!strcmp(cmd, "worker"))
+        return cmd_worker(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))
         return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -20,6 +20,7 @@
 #include "identify/identify.h"
 #include "media/media.h"
 #include "media/sample.h"
+#include "core/clock.h"
 
 struct celeb_ctx {
     celeb_options opt;
@@ -29,13 +30,6 @@ struct celeb_ctx {
     int64_t generation;          /* of the gallery when it was read; -1: no gallery file */
     char detector_id[256], embedder_id[128];
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 // ----------------------------------------------------------------------------
 // SHA-256 (OpenSSL: SHA-NI where the CPU has it, ~10x libavutil's), hex
@@ -300,9 +294,9 @@ static int scan_media(celeb_ctx *ctx, media *m, scan *s, celeb_error *err)
     follow fl = {0};
     media_frame f;
     while (next < k) {
-        double t0 = now_ms();
+        double t0 = clock_s();
         int got = media_next_frame(m, &f, err);
-        s->ms_decode += now_ms() - t0;
+        s->ms_decode += 1e3 * (clock_s() - t0);
         if (got <= 0) {
             if (got < 0) {   /* keep what was found; say what broke */
                 cJSON *e = cJSON_CreateObject();
@@ -325,9 +319,9 @@ static int scan_media(celeb_ctx *ctx, media *m, scan *s, celeb_error *err)
         s->sampled[s->nsampled++] = f.index;
         face *faces = NULL;
         int n = 0, tracked = 0;
-        t0 = now_ms();
+        t0 = clock_s();
         rc = frame_faces(ctx, &fl, &f.img, &sig, &faces, &n, &tracked, err);
-        s->ms_faces += now_ms() - t0;
+        s->ms_faces += 1e3 * (clock_s() - t0);
         if (rc == 0)
             rc = add_faces(s, faces, n, f.index, f.t_ms, tracked, err);
         free(faces);
@@ -405,12 +399,12 @@ static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, i
 static int detect_media(celeb_ctx *ctx, media *m, const char *source, const char *sha,
                         cJSON **doc, celeb_error *err)
 {
-    double t0 = now_ms();
+    double t0 = clock_s();
     scan s = {.errors = cJSON_CreateArray()};
     int rc = scan_media(ctx, m, &s, err);
     int *person_of = rc == 0 ? malloc((size_t)(s.n > 0 ? s.n : 1) * sizeof *person_of) : NULL;
     int persons = 0;
-    double tg = now_ms();
+    double tg = clock_s();
     if (rc == 0 && !person_of)
         rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
     group_options go = {.threshold = 0};
@@ -444,8 +438,8 @@ static int detect_media(celeb_ctx *ctx, media *m, const char *source, const char
         cJSON *tj = cJSON_AddObjectToObject(d, "timing_ms");
         cJSON_AddNumberToObject(tj, "decode", round(s.ms_decode));
         cJSON_AddNumberToObject(tj, "faces", round(s.ms_faces));
-        cJSON_AddNumberToObject(tj, "identify", round(now_ms() - tg));
-        cJSON_AddNumberToObject(tj, "total", round(now_ms() - t0));
+        cJSON_AddNumberToObject(tj, "identify", round(1e3 * (clock_s() - tg)));
+        cJSON_AddNumberToObject(tj, "total", round(1e3 * (clock_s() - t0)));
         cJSON_AddItemToObject(d, "errors", s.errors);
         s.errors = NULL;
         *doc = d;

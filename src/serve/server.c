@@ -36,6 +36,7 @@
 #include "core/io.h"
 #include "jobs.h"
 #include "queue.h"
+#include "core/clock.h"
 
 #define MB ((size_t)1 << 20)
 #define POST_BUFFER 65536      /* libmicrohttpd's multipart parser buffer */
@@ -61,13 +62,6 @@ struct serve_server {
     int port;
     double t_start;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void serve_config_defaults(serve_config *cfg)
 {
@@ -574,7 +568,7 @@ static enum MHD_Result on_healthz(serve_request *r, struct MHD_Connection *c)
     serve_server *s = r->srv;
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "status", "ok");
-    cJSON_AddNumberToObject(doc, "uptime_s", round(now_s() - s->t_start));
+    cJSON_AddNumberToObject(doc, "uptime_s", round(clock_s() - s->t_start));
     cJSON_AddNumberToObject(doc, "workers", s->nworkers);
     cJSON_AddNumberToObject(doc, "busy", atomic_load(&s->busy));
     cJSON *q = cJSON_AddObjectToObject(doc, "queue");
@@ -600,7 +594,7 @@ static enum MHD_Result on_metrics(serve_request *r, struct MHD_Connection *c)
     serve_gauges g = {.queue_depth = queue_depth(s->queue), .queue_capacity = queue_capacity(s->queue),
                       .workers = s->nworkers, .workers_busy = atomic_load(&s->busy),
                       .buffered_bytes = atomic_load(&s->buffered), .max_buffered = s->sh.cfg.max_buffered,
-                      .uptime_s = now_s() - s->t_start};
+                      .uptime_s = clock_s() - s->t_start};
     char *text = metrics_render(s->sh.metrics, &g);
     if (!text)
         return send_error(r, c, 503, "nomem", "out of memory");
@@ -986,7 +980,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!r)
             return MHD_NO;
         r->srv = s;
-        r->t0 = now_s();
+        r->t0 = clock_s();
         *con_cls = r;
         return begin(r, c, url, method);
     }
@@ -1008,7 +1002,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     serve_request *r = *con_cls;
     if (!r)
         return;
-    metrics_request(s->sh.metrics, r->route, r->status ? r->status : 499, now_s() - r->t0);
+    metrics_request(s->sh.metrics, r->route, r->status ? r->status : 499, clock_s() - r->t0);
     /* a resumed connection whose client had gone is closed without a last handler call */
     if (r->waiting)
         atomic_fetch_sub(&s->suspended, 1);
@@ -1032,9 +1026,9 @@ static void *worker_main(void *arg)
     serve_job *job;
     while ((job = queue_pop(s->queue))) {
         atomic_fetch_add(&s->busy, 1);
-        double t0 = now_s();
+        double t0 = clock_s();
         worker_run(w, job);
-        double took = now_s() - t0;
+        double took = clock_s() - t0;
         pthread_mutex_lock(&s->sh.stats_lock);
         s->sh.job_seconds = s->sh.job_seconds > 0 ? 0.8 * s->sh.job_seconds + 0.2 * took : took;
         pthread_mutex_unlock(&s->sh.stats_lock);
@@ -1210,7 +1204,7 @@ int serve_start(const serve_config *cfg_in, serve_server **out, celeb_error *err
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg.port;
-    s->t_start = now_s();
+    s->t_start = clock_s();
     *out = s;
     return CELEB_OK;
 }
