@@ -18,8 +18,8 @@ WHAT EACH FIGURE MEASURES
   worker J: the same items enqueued (`celeb enqueue`, not timed) into a fresh stream, then J
     `celeb worker --threads 1 --exit-when-empty` processes started together; wall time from
     the first start to the last exit. Each worker reports the seconds it spent processing
-    items and the seconds in the rest of its loop (Redis calls, the result's JSON, waiting
-    for another consumer's entries at the end).
+    items, in the queue's own work (Redis calls, the result's JSON) and idle (nothing to
+    take: at the end, one worker waits for the other's last item).
   overhead: worker wall / batch wall - 1 at the same J (target < 5%), and, measured
     inside the workers, the queue's seconds per item, which is the Redis path's own cost
     without the run-to-run noise of a shared machine.
@@ -118,7 +118,7 @@ def run_workers(celeb, gallery, manifest, jobs, redis, stream):
             text = f.read()
         with open(logf, 'a') as lf:
             lf.write(text)
-        m = re.search(r'([\d.]+) s processing, ([\d.]+) s in the queue', text)
+        m = re.search(r'([\d.]+) s processing, ([\d.]+) s in the queue, ([\d.]+) s idle', text)
         if m:
             work += float(m.group(1))
             queue += float(m.group(2))

@@ -8,15 +8,15 @@
 # "ok"/"not ok" lines for tests/run.sh. Every process started here is
 # stopped at the end.
 #
-# CELEB_SERVE_LOAD_SECONDS (default 10) sets the wrk run; the issue's 30 s
-# figure: CELEB=build/release/celeb CELEB_SERVE_LOAD_SECONDS=30 sh tests/cli_serve.sh
+# CELEB_SERVE_LOAD_SECONDS (default 30, the issue's figure) sets the wrk run.
+# On the release build: CELEB=build/release/celeb sh tests/cli_serve.sh
 set -u
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 M=$SHARED/data/media
 C=$SHARED/data/celebs
 KEY=test-key-4f1c9e27
-LOAD_SECONDS=${CELEB_SERVE_LOAD_SECONDS:-10}
+LOAD_SECONDS=${CELEB_SERVE_LOAD_SECONDS:-30}
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
 

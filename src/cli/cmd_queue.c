@@ -197,8 +197,8 @@ int cmd_worker(int argc, char **argv)
     int rc = rw_run(&o, stop, &n, &err);
     fprintf(stderr,
                 "celeb worker %s: %zu done, %zu dead-lettered, %zu left for retry, %zu reclaimed; %.3f s processing, "
-                "%.3f s in the queue%s\n",
-                o.consumer, n.done, n.dead, n.retried, n.claimed, n.work_s, n.queue_s,
+                "%.3f s in the queue, %.3f s idle%s\n",
+                o.consumer, n.done, n.dead, n.retried, n.claimed, n.work_s, n.queue_s, n.idle_s,
                 *stop ? " (stopped by signal)" : "");
     if (rc < 0) {
         fprintf(stderr, "celeb worker: %s\n", err.message);

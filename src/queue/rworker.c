@@ -109,6 +109,7 @@ int rw_run(const rw_options *opt, volatile sig_atomic_t *stop, rw_counts *counts
         /* Draining (exit_when_empty) never blocks on an empty stream: it asks, and
          * naps only while other consumers still hold entries. */
         int block = o.exit_when_empty ? 0 : o.block_ms;
+        double t_ask = clock_s();
         if ((rc = rs_next(c, o.stream, o.group, o.consumer, o.claim_idle_ms, block, cursor, &e, &got, err)) < 0)
             break;
         if (got) {
@@ -125,8 +126,9 @@ int rw_run(const rw_options *opt, volatile sig_atomic_t *stop, rw_counts *counts
                 break;
             nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
         }
+        counts->idle_s += clock_s() - t_ask;   /* an ask that found nothing, and the nap */
     }
-    counts->queue_s = clock_s() - t0 - counts->work_s;
+    counts->queue_s = clock_s() - t0 - counts->work_s - counts->idle_s;
     celeb_close(ctx);
     redisFree(c);
     return rc;

@@ -40,7 +40,8 @@ typedef struct rw_counts {
     size_t retried;    /* transient failures left for redelivery */
     size_t claimed;    /* entries taken over after claim_idle_ms */
     double work_s;     /* seconds in processing items (batch_process_item) */
-    double queue_s;    /* seconds in the rest of the loop: Redis calls, JSON out, waiting */
+    double queue_s;    /* seconds in the queue's own work per item: Redis calls, the result's JSON */
+    double idle_s;     /* seconds with nothing to take: blocked, or waiting for other consumers' entries */
 } rw_counts;
 
 /* True if an error record's code is worth retrying for this source. */
