@@ -96,8 +96,10 @@ for s in 0 1 2; do
     "$CELEB" batch --gallery "$G" --jobs 1 --shard $s/3 --out "$T/shard$s.jsonl" "$T/m.txt" 2>/dev/null || echo "shard $s failed" >>"$T/shard.fail"
 done
 cat "$T/shard0.jsonl" "$T/shard1.jsonl" "$T/shard2.jsonl" >"$T/shards.jsonl"
-check "--shard 0/3, 1/3, 2/3: every item exactly once, same results as the full run, no shard empty" \
-    "[ ! -e '$T/shard.fail' ] && [ -s '$T/shard0.jsonl' ] && [ -s '$T/shard1.jsonl' ] && [ -s '$T/shard2.jsonl' ] && same '$T/ref.jsonl' '$T/shards.jsonl'"
+# (the ids are paths, so which shard gets what depends on where ../shared is; with 10 items
+# a shard may be empty: tests/cli_queue.sh checks 200 fixed ids, none empty)
+check "--shard 0/3, 1/3, 2/3: every item exactly once, same results as the full run" \
+    "[ ! -e '$T/shard.fail' ] && same '$T/ref.jsonl' '$T/shards.jsonl'"
 
 # kill -9 mid-run (jobs 1: after some lines are out), then resume
 "$CELEB" batch --gallery "$G" --jobs 1 --out "$T/killed.jsonl" "$T/m.txt" 2>/dev/null &
