@@ -38,6 +38,8 @@ static void serve_usage(FILE *out)
             "  --max-frames N        frames of one media file (default 20000)\n"
             "  --max-sampled N       largest ?frames= (default 300)\n"
             "  --fetch-timeout MS    URL download time limit (default 30000)\n"
+            "  --idle-timeout S      close a connection that sent nothing for S seconds (default 60)\n"
+            "  --max-connections N   open connections; more are refused (default 256)\n"
             "  --web DIR             the page's files (default: the build's web/)\n"
             "  --thumbs DIR          face thumbnails (default: GALLERY.thumbs)\n"
             "  --models DIR          model folder\n"
@@ -66,6 +68,7 @@ int cmd_serve(int argc, char **argv)
         {"max-body", required_argument, 0, 'b'},    {"max-buffered", required_argument, 0, 'B'},
         {"max-pixels", required_argument, 0, 'x'},  {"max-frames", required_argument, 0, 'f'},
         {"max-sampled", required_argument, 0, 's'}, {"fetch-timeout", required_argument, 0, 'T'},
+        {"idle-timeout", required_argument, 0, 'I'}, {"max-connections", required_argument, 0, 'C'},
         {"web", required_argument, 0, 'W'},         {"thumbs", required_argument, 0, 'u'},
         {"models", required_argument, 0, 'm'},      {"help", no_argument, 0, 'h'},
         {"check-url", required_argument, 0, 'c'},   {0, 0, 0, 0}};
@@ -99,6 +102,8 @@ int cmd_serve(int argc, char **argv)
         case 'f': if (v < 0 || v > 1000000) goto bad; cfg.max_frames = (int)v; break;
         case 's': if (v < 0 || v > 100000) goto bad; cfg.max_sampled = (int)v; break;
         case 'T': if (v < 0) goto bad; cfg.fetch_timeout_ms = (long)v; break;
+        case 'I': if (v < 0 || v > 86400) goto bad; cfg.connection_timeout_s = (int)v; break;
+        case 'C': if (v < 0 || v > 60000) goto bad; cfg.max_connections = (int)v; break;
         default: serve_usage(stderr); return 2;
         }
         continue;
