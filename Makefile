@@ -11,8 +11,14 @@ CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unus
                  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lm -lpthread
 
-# Any BUILD whose name starts with "asan" (asan, asan-x, ...) is a sanitizer build.
-ifneq ($(filter asan%,$(BUILD)),)
+# Any BUILD whose name starts with "asan" (asan, asan-x, ...) is a sanitizer build;
+# BUILD=fuzz is clang's libFuzzer build (the library instrumented for coverage).
+ifeq ($(BUILD),fuzz)
+  CC := clang
+  CFLAGS := $(filter-out -fopenmp,$(CFLAGS_COMMON)) -fopenmp=libgomp -O1 -fno-omit-frame-pointer \
+            -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS := -fsanitize=fuzzer,address,undefined -lgomp
+else ifneq ($(filter asan%,$(BUILD)),)
   CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS := -fopenmp -fsanitize=address,undefined
 else
@@ -28,8 +34,12 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(OUT)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(OUT)/bench/%)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(OUT)/fuzz/%)
+# The same targets without libFuzzer: replay files (tests/regress/) in the normal suite.
+REPLAY_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(OUT)/fuzz/replay_%)
 
-.PHONY: all setup test demo bench clean tests benches
+.PHONY: all setup test demo bench clean tests benches fuzz fuzzers
 all: $(OUT)/celeb
 
 setup:
@@ -54,7 +64,16 @@ $(OUT)/bench/%: bench/%.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -lXNNPACK -lpthreadpool
 
-tests: $(OUT)/celeb $(TEST_BIN)
+$(OUT)/fuzz/fuzz_%: fuzz/fuzz_%.c $(OUT)/libceleb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS)
+
+$(OUT)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(OUT)/libceleb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS)
+
+tests: $(OUT)/celeb $(TEST_BIN) $(REPLAY_BIN)
+fuzzers: $(FUZZ_BIN)
 benches: $(OUT)/celeb $(BENCH_BIN)
 
 test: setup
@@ -68,6 +87,11 @@ demo: setup
 bench: setup
 	@$(MAKE) --no-print-directory benches
 	@./bench/run.sh build/release
+
+# Each fuzz target for FUZZ_SECONDS (default 60) from the seeds of scripts/fuzz_seeds.sh.
+fuzz: setup
+	@$(MAKE) --no-print-directory BUILD=fuzz fuzzers
+	@./fuzz/run.sh build/fuzz
 
 clean:
 	rm -rf build
