@@ -9,7 +9,7 @@ PKGS := libavformat libavcodec libswscale libavutil libwebpdemux libwebp libcjso
 CC ?= cc
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -g \
                  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lm -lpthread
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -ldnnl -lm -lpthread
 
 # Any BUILD whose name starts with "asan" (asan, asan-x, ...) is a sanitizer build;
 # BUILD=fuzz is clang's libFuzzer build (the library instrumented for coverage).
@@ -39,7 +39,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(OUT)/fuzz/%)
 # The same targets without libFuzzer: replay files (tests/regress/) in the normal suite.
 REPLAY_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(OUT)/fuzz/replay_%)
 
-.PHONY: all setup test demo bench clean tests benches fuzz fuzzers
+.PHONY: all setup test demo bench clean tests benches fuzz fuzzers valgrind
 all: $(OUT)/celeb
 
 setup:
@@ -92,6 +92,11 @@ bench: setup
 fuzz: setup
 	@$(MAKE) --no-print-directory BUILD=fuzz fuzzers
 	@./fuzz/run.sh build/fuzz
+
+# The CLI and a short server session under valgrind (minutes: not in make test).
+valgrind: setup
+	@$(MAKE) --no-print-directory
+	@./tests/valgrind.sh build/release
 
 clean:
 	rm -rf build

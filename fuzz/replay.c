@@ -8,10 +8,13 @@
 #include "core/io.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));   /* only some targets have one */
 
 int main(int argc, char **argv)
 {
     int failed = 0;
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
     for (int i = 1; i < argc; i++) {
         uint8_t *data;
         size_t size;

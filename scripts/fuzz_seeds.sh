@@ -6,7 +6,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=$(cd "${CELEB_SHARED:-$ROOT/../shared}" && pwd)
 OUT=${1:-$ROOT/build/fuzz/corpus}
-mkdir -p "$OUT/media" "$OUT/manifest" "$OUT/weights" "$OUT/serve"
+mkdir -p "$OUT/media" "$OUT/manifest" "$OUT/weights" "$OUT/serve" "$OUT/enroll"
 # media: the small samples whole, the first 48 KB of the others
 for f in "$SHARED"/data/media/*; do
     head -c 49152 "$f" >"$OUT/media/$(basename "$f")"
@@ -57,4 +57,12 @@ req rename "PATCH /v1/gallery/Fuzz_Person HTTP/1.1\nHost: x\n$K" '{"name": "Rena
 req delete "DELETE /v1/gallery/Nobody HTTP/1.1\nHost: x\n$K"
 req unauthorized 'DELETE /v1/gallery/Fuzz_Person HTTP/1.1\nHost: x\nAuthorization: Bearer wrong'
 req too_big 'POST /v1/detect HTTP/1.1\nHost: x\nContent-Length: 99999999999'
-echo "fuzz_seeds: $(ls "$OUT/media" | wc -l) media, $(ls "$OUT/manifest" | wc -l) manifest, $(ls "$OUT/weights" | wc -l) weights, $(ls "$OUT/serve" | wc -l) serve seeds in $OUT"
+# enroll: labels.csv, a NUL, then folder names one per line (the people of ../shared/data/celebs)
+people=$(ls "$SHARED/data/celebs" | head -6)
+{ printf 'folder,name\r\n'; for p in $people; do printf '%s,"%s"\r\n' "$p" "$(echo "$p" | tr _ ' ')"; done
+  printf '\0'; for p in $people; do echo "$p"; done; echo "Not_Listed"; } >"$OUT/enroll/celebs"
+{ printf '\357\273\277"Smith, Will","Will Smith",extra\nBeyonce_Knowles,Beyonc\303\251 Knowles\n'
+  printf '\0Smith, Will\nBeyonce_Knowles\nbad\001name\n\377\376\n'; } >"$OUT/enroll/quoted"
+printf 'folder,name\nA,"unterminated\0A\n' >"$OUT/enroll/broken"
+printf 'A,One\nA,Two\n\0A\n' >"$OUT/enroll/twice"
+echo "fuzz_seeds: $(ls "$OUT/media" | wc -l) media, $(ls "$OUT/manifest" | wc -l) manifest, $(ls "$OUT/weights" | wc -l) weights, $(ls "$OUT/serve" | wc -l) serve, $(ls "$OUT/enroll" | wc -l) enroll seeds in $OUT"

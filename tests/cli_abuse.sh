@@ -13,12 +13,7 @@ trap 'kill $PID 2>/dev/null; rm -rf "$T"' EXIT
 "$CELEB" serve --port 0 --gallery "$T/g.db" --api-key abuse-key-123 --workers 1 --threads 1 --queue 4 \
     --idle-timeout 5 --max-connections 300 >"$T/log" 2>&1 &
 PID=$!
-i=0
-until grep -q 'listening on' "$T/log" 2>/dev/null || [ $i -gt 600 ] || ! kill -0 $PID 2>/dev/null; do
-    sleep 0.1
-    i=$((i + 1))
-done
-PORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$T/log")
+PORT=$(listening_port "$T/log" $PID)
 check "server started on 127.0.0.1:${PORT:-?}" "[ -n '$PORT' ]"
 $PY -c "from PIL import Image; Image.open('$M/fr_two_people.jpg').resize((300, 250)).save('$T/small.jpg')"
 

@@ -92,3 +92,20 @@ check "a tight 150x150 crop: celeb faces (face-api's SSD) finds no face, like th
 "$CELEB" enroll --gallery "$T/jim.db" --name Jim_Parsons "$J" >"$T/jim.out" 2>/dev/null
 check "enroll finds the face by looking again on a padded canvas" \
     "grep -q '\"status\":\"enrolled\"' '$T/jim.out'"
+
+# --- labels.csv: display names for folders; bad folder names; a bad labels.csv stops the run ----
+L=$T/labelled
+mkdir -p "$L/Beyonce_Knowles" "$L/Barack_Obama" "$(printf '%s/bad\001name' "$L")"
+ln -s "$C/Barack_Obama/obama.jpg" "$L/Barack_Obama/a.jpg"
+ln -s "$C/Joe_Biden/biden.jpg" "$L/Beyonce_Knowles/stand-in.jpg"
+ln -s "$C/Joe_Biden/biden.jpg" "$(printf '%s/bad\001name/x.jpg' "$L")"
+printf 'folder,name\r\nBeyonce_Knowles,"Beyonc\303\251 Knowles"\r\n' >"$L/labels.csv"
+"$CELEB" enroll --gallery "$T/labels.db" "$L" >"$T/labels.out" 2>"$T/err"
+check "enroll with labels.csv: exit 0; the labelled folder gets its name, the other keeps its folder's" \
+    "[ $? -eq 0 ] && \"$CELEB\" gallery --gallery '$T/labels.db' list | sort | tr '\n' '|' | grep -qx 'Barack_Obama	1|Beyoncé Knowles	1|'"
+check "a folder whose name has a control character: its photo skipped, the reason says to name it in labels.csv" \
+    "grep 'bad' '$T/labels.out' | grep '\"skipped\"' | grep -q 'name it in labels.csv'"
+printf 'folder,name\nBarack_Obama\n' >"$L/labels.csv"
+"$CELEB" enroll --gallery "$T/labels2.db" "$L" >"$T/labels.out" 2>"$T/err"
+check "a bad labels.csv: exit 1 before any work, the message names the file and the row, no gallery made" \
+    "[ $? -eq 1 ] && grep -q 'labels.csv row 2: expected folder,name' '$T/err' && [ ! -e '$T/labels2.db' ]"

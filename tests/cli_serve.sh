@@ -27,12 +27,7 @@ start() {
     "$CELEB" serve --port 0 "$@" >"$T/$name.log" 2>&1 &
     pid=$!
     PIDS="$PIDS $pid"
-    i=0
-    until grep -q 'listening on' "$T/$name.log" 2>/dev/null || [ $i -gt 600 ] || ! kill -0 $pid 2>/dev/null; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$T/$name.log")
+    port=$(listening_port "$T/$name.log" $pid)
     eval "${name}_PID=$pid; ${name}_URL=http://127.0.0.1:${port:-1}"
 }
 

@@ -2,7 +2,8 @@
  * handles on one file (generation), rename/remove, the JSON export, every
  * bad file and bad argument, and crash safety: a writer killed with SIGKILL
  * in the middle of adding faces, five times on the same file, leaves a file
- * that passes integrity_check and holds every face whose add had returned. */
+ * that passes integrity_check and holds every face whose add had returned.
+ * Also the labelled folders of enrolment (DIR/<Person>/<photo> + labels.csv). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gallery/folder.h"
 #include "gallery/gallery.h"
 
 // ----------------------------------------------------------------------------
@@ -741,6 +743,134 @@ static void test_crash_safety(void **state)
     free(rep);
 }
 
+
+// ----------------------------------------------------------------------------
+// Labelled folders and labels.csv
+
+static folder_labels *parse_ok(const char *text)
+{
+    folder_labels *l = NULL;
+    celeb_error err = {0};
+    int rc = folder_labels_parse(text, strlen(text), &l, &err);
+    if (rc != 0)
+        fail_msg("labels.csv refused: %s", err.message);
+    return l;
+}
+
+/* size 0: strlen(text) */
+static void assert_parse_fails(const char *text, size_t size, const char *message)
+{
+    size = size ? size : strlen(text);
+    folder_labels *l = (folder_labels *)1;
+    celeb_error err = {0};
+    assert_int_equal(folder_labels_parse(text, size, &l, &err), CELEB_EINVAL);
+    assert_null(l);
+    if (!strstr(err.message, message))
+        fail_msg("expected \"%s\" in \"%s\"", message, err.message);
+}
+
+static void test_labels_csv(void **state)
+{
+    /* header, quotes with a comma and a doubled quote, CRLF, a BOM, UTF-8, extra columns, spaces */
+    folder_labels *l = parse_ok("\xef\xbb\xbf" "folder,name\r\n"
+                                "Beyonce_Knowles,Beyonc\xc3\xa9 Knowles\r\n"
+                                "\"Smith, Will\",\"Will \"\"Fresh\"\" Smith\",actor,1968\r\n"
+                                "\n"
+                                "  Brad_Pitt ,  Brad Pitt\n");
+    assert_int_equal(folder_labels_count(l), 3);
+    assert_string_equal(folder_labels_name(l, "Beyonce_Knowles"), "Beyonc\xc3\xa9 Knowles");
+    assert_string_equal(folder_labels_name(l, "Smith, Will"), "Will \"Fresh\" Smith");
+    assert_string_equal(folder_labels_name(l, "Brad_Pitt"), "Brad Pitt");
+    assert_null(folder_labels_name(l, "folder"));   /* the header is no row */
+    assert_null(folder_labels_name(l, "Nobody"));
+    folder_labels_free(l);
+    /* no header; the last line without its newline */
+    l = parse_ok("A,Alpha\nB,Beta");
+    assert_int_equal(folder_labels_count(l), 2);
+    assert_string_equal(folder_labels_name(l, "B"), "Beta");
+    folder_labels_free(l);
+    l = parse_ok("");
+    assert_int_equal(folder_labels_count(l), 0);
+    folder_labels_free(l);
+    /* every refusal names its row */
+    assert_parse_fails("folder,name\nA\n", 0, "row 2: expected folder,name (1 field)");
+    assert_parse_fails("A,Alpha\n,Nobody\n", 0, "row 2: the folder is empty");
+    assert_parse_fails("A,One\nB,Two\nA,Three\n", 0, "lists the folder A twice");
+    assert_parse_fails("A,\n", 0, "row 1: the name of A: a name must be 1 to 127 bytes");
+    assert_parse_fails("A,bad\x01name\n", 0, "row 1: the name of A: name has a control character");
+    assert_parse_fails("A,\xff\xfe\n", 0, "not valid UTF-8");
+    assert_parse_fails("A,\"unterminated\n", 0, "row 1:");
+    assert_parse_fails("A,\"x\"y\n", 0, "row 1:");
+    assert_parse_fails("A,x\0y\n", 6, "a NUL byte");
+    char big[300];
+    memset(big, 'n', sizeof big);
+    memcpy(big, "A,", 2);
+    assert_parse_fails(big, sizeof big, "a name must be 1 to 127 bytes (got 298)");
+}
+
+static void make_photo(void **state, const char *folder, const char *file)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", (const char *)*state, folder);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s/%s", (const char *)*state, folder, file);
+    write_file(path, "x", 1);
+}
+
+static void test_folder_list(void **state)
+{
+    const char *dir = *state;
+    char path[1024];
+    make_photo(state, "Beyonce_Knowles", "b.jpg");
+    make_photo(state, "Alice", "2.png");
+    make_photo(state, "Alice", "1.jpg");
+    make_photo(state, "bad\x01name", "x.jpg");
+    char long_name[201];
+    memset(long_name, 'L', 200);
+    long_name[200] = 0;
+    make_photo(state, long_name, "y.jpg");
+    make_photo(state, ".hidden", "h.jpg");
+    write_file(in_dir(state, "stray.jpg", path, sizeof path), "x", 1);   /* not in a person's folder */
+    folder_photo *p;
+    int n;
+    celeb_error err = {0};
+    /* without labels.csv: folder names */
+    assert_int_equal(folder_list(dir, &p, &n, &err), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(p[0].name, "Alice");
+    snprintf(path, sizeof path, "%s/Alice/1.jpg", dir);
+    assert_string_equal(p[0].path, path);
+    assert_string_equal(p[1].name, "Alice");
+    assert_string_equal(p[2].name, "Beyonce_Knowles");
+    assert_string_equal(p[3].name, "");   /* "L..." sorts before "b" */
+    assert_non_null(strstr(p[3].problem, "a name must be 1 to 127 bytes (got 200)"));
+    assert_string_equal(p[4].name, "");
+    assert_non_null(strstr(p[4].problem, "control character"));
+    free(p);
+    /* with labels.csv: the labels, and a name for the long folder */
+    FILE *f = fopen(in_dir(state, "labels.csv", path, sizeof path), "w");
+    fprintf(f, "folder,name\nBeyonce_Knowles,Beyonc\xc3\xa9 Knowles\n%s,Long Name\n", long_name);
+    fclose(f);
+    assert_int_equal(folder_list(dir, &p, &n, &err), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(p[0].name, "Alice");
+    assert_string_equal(p[2].name, "Beyonc\xc3\xa9 Knowles");
+    assert_string_equal(p[3].name, "Long Name");
+    assert_string_equal(p[3].problem, "");
+    assert_string_equal(p[4].name, "");
+    free(p);
+    /* a bad labels.csv: nothing listed, the error names the file and the row */
+    f = fopen(path, "w");
+    fprintf(f, "folder,name\nAlice\n");
+    fclose(f);
+    assert_int_equal(folder_list(dir, &p, &n, &err), CELEB_EINVAL);
+    assert_null(p);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(err.message, "labels.csv: labels.csv row 2: expected folder,name"));
+    /* not a folder */
+    assert_int_equal(folder_list(in_dir(state, "missing", path, sizeof path), &p, &n, &err), CELEB_EIO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +882,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_files, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_bad_args, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_crash_safety, make_dir, remove_dir),
+        cmocka_unit_test(test_labels_csv),
+        cmocka_unit_test_setup_teardown(test_folder_list, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

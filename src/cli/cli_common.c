@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 
 /* mkdir -p for the folders of path (not the last component). */
@@ -46,58 +45,6 @@ void cli_print_json(cJSON *doc)
     }
     free(text);
     cJSON_Delete(doc);
-}
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int visible(const struct dirent *d) { return d->d_name[0] != '.'; }
-
-static int is_kind(const char *path, mode_t kind)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind;
-}
-
-int cli_list_photos(const char *dir, cli_photo **out, int *n)
-{
-    struct dirent **people;
-    int np = scandir(dir, &people, visible, by_name), cap = 0, rc = 0;
-    *out = NULL;
-    *n = 0;
-    if (np < 0)
-        return -1;
-    for (int i = 0; i < np; i++) {
-        char person[2048];
-        snprintf(person, sizeof person, "%s/%s", dir, people[i]->d_name);
-        struct dirent **files;
-        int nf = is_kind(person, S_IFDIR) ? scandir(person, &files, visible, by_name) : -1;
-        for (int j = 0; j < nf; j++) {
-            cli_photo p;
-            snprintf(p.name, sizeof p.name, "%.127s", people[i]->d_name);
-            snprintf(p.path, sizeof p.path, "%.700s/%.255s", person, files[j]->d_name);
-            free(files[j]);
-            if (rc < 0 || !is_kind(p.path, S_IFREG))
-                continue;
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 64;
-                cli_photo *grown = realloc(*out, (size_t)cap * sizeof *grown);
-                if (!grown) {
-                    rc = -1;
-                    continue;
-                }
-                *out = grown;
-            }
-            (*out)[(*n)++] = p;
-        }
-        if (nf >= 0)
-            free(files);
-        free(people[i]);
-    }
-    free(people);
-    return rc;
 }
 
 int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o)

@@ -15,17 +15,6 @@
  * Returns a pointer to a static buffer or to `given`. */
 const char *cli_gallery_path(const char *given);
 
-/* One photo of a labelled folder, DIR/<Person>/<photo>. */
-typedef struct cli_photo {
-    char name[128];    /* the person: the folder's name */
-    char path[1024];
-} cli_photo;
-
-/* Every visible file of every visible sub-folder of dir, sorted by person
- * then file name. *out is malloc'd (caller frees). Returns 0, or -1 if dir
- * cannot be read. */
-int cli_list_photos(const char *dir, cli_photo **out, int *n);
-
 /* Parses a --frames value, N (1..100000) or "all", into o. Returns 0, or
  * -1 after printing "celeb CMD: --frames takes ..." on stderr. */
 int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o);

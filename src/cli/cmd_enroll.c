@@ -15,6 +15,7 @@
 #include "celeb.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "gallery/folder.h"
 
 typedef struct enroll_run {
     face_engine engine;
@@ -29,7 +30,8 @@ static void enroll_usage(FILE *out)
             "       celeb enroll [OPTIONS] --name NAME PHOTO...\n"
             "\n"
             "Adds people to the gallery, no retraining: DIR/<Person_Name>/* (one folder per\n"
-            "person, the folder name is the name) or the PHOTOs of NAME. A photo must show one\n"
+            "person, the folder name is the name) or the PHOTOs of NAME. An optional\n"
+            "DIR/labels.csv (rows folder,name) gives folders other names. A photo must show one\n"
             "face; photos with none or several are skipped and reported. Takes effect at once.\n"
             "stdout: one JSON line per photo, then a summary line; progress on stderr.\n"
             "\n"
@@ -62,6 +64,19 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path)
         cJSON_AddStringToObject(line, "reason", err.message);
         fprintf(stderr, "[%d/%d] %s: skipped: %s\n", r->done, r->total, path, err.message);
     }
+    cli_print_json(line);
+}
+
+/* Reports a photo whose folder gives no valid name. */
+static void skip_photo(enroll_run *r, const folder_photo *p)
+{
+    cJSON *line = cJSON_CreateObject();
+    cJSON_AddStringToObject(line, "file", p->path);
+    cJSON_AddStringToObject(line, "status", "skipped");
+    cJSON_AddStringToObject(line, "reason", p->problem);
+    r->done++;
+    r->skipped++;
+    fprintf(stderr, "[%d/%d] %s: skipped: %s\n", r->done, r->total, p->path, p->problem);
     cli_print_json(line);
 }
 
@@ -102,14 +117,22 @@ int cmd_enroll(int argc, char **argv)
     }
     enroll_run r = {0};
     celeb_error err = {0};
+    folder_photo *photos = NULL;   /* DIR's, listed first: a bad labels.csv stops the run before any work */
+    int n = 0;
+    if (!name && folder_list(argv[optind], &photos, &n, &err) < 0) {
+        fprintf(stderr, "celeb enroll: %s\n", err.message);
+        return 1;
+    }
     const char *path = cli_gallery_path(gallery_arg);
     if (gallery_open(path, 1, &r.gallery, &err) < 0) {
         fprintf(stderr, "celeb enroll: %s\n", err.message);
+        free(photos);
         return 1;
     }
     if (face_engine_open(&r.engine, &opt, &err) < 0) {
         fprintf(stderr, "celeb enroll: %s\n", err.message);
         gallery_close(r.gallery);
+        free(photos);
         return 1;
     }
     int status = 0;
@@ -118,15 +141,12 @@ int cmd_enroll(int argc, char **argv)
         for (int i = optind; i < argc; i++)
             enroll_photo(&r, name, argv[i]);
     } else {
-        cli_photo *photos;
-        int n;
-        if (cli_list_photos(argv[optind], &photos, &n) < 0) {
-            fprintf(stderr, "celeb enroll: cannot read folder %s\n", argv[optind]);
-            status = 1;
-        }
         r.total = n;
         for (int i = 0; i < n; i++)
-            enroll_photo(&r, photos[i].name, photos[i].path);
+            if (photos[i].problem[0])
+                skip_photo(&r, &photos[i]);
+            else
+                enroll_photo(&r, photos[i].name, photos[i].path);
         free(photos);
     }
     gallery_identity *ids = NULL;

@@ -26,6 +26,7 @@
 #include "celeb.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "gallery/folder.h"
 #include "eval/grouping.h"
 #include "eval/metrics.h"
 #include "eval/pairs.h"
@@ -174,19 +175,31 @@ static int parse_args(int argc, char **argv, eval_args *a)
 
 static int list_photos(const char *dir, photo **out, int *n)
 {
-    cli_photo *files;
+    folder_photo *files;
+    int nf;
+    celeb_error err = {0};
     *out = NULL;
-    if (cli_list_photos(dir, &files, n) < 0 || *n == 0) {
-        fprintf(stderr, "celeb eval: no DIR/<Person>/<photo> under %s\n", dir);
-        free(files);
+    *n = 0;
+    if (folder_list(dir, &files, &nf, &err) < 0) {
+        fprintf(stderr, "celeb eval: %s\n", err.message);
         return -1;
     }
-    *out = calloc((size_t)*n, sizeof **out);
-    for (int i = 0; *out && i < *n; i++) {
-        memcpy((*out)[i].name, files[i].name, sizeof (*out)[i].name);
-        memcpy((*out)[i].path, files[i].path, sizeof (*out)[i].path);
+    *out = calloc((size_t)(nf ? nf : 1), sizeof **out);
+    for (int i = 0; *out && i < nf; i++) {
+        if (files[i].problem[0]) {
+            fprintf(stderr, "celeb eval: %s: left out: %s\n", files[i].path, files[i].problem);
+            continue;
+        }
+        snprintf((*out)[*n].name, sizeof (*out)[*n].name, "%s", files[i].name);
+        snprintf((*out)[*n].path, sizeof (*out)[*n].path, "%s", files[i].path);
+        (*n)++;
     }
     free(files);
+    if (*out && *n == 0) {
+        fprintf(stderr, "celeb eval: no DIR/<Person>/<photo> under %s\n", dir);
+        free(*out);
+        *out = NULL;
+    }
     return *out ? 0 : -1;
 }
 

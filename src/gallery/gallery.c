@@ -155,7 +155,7 @@ static int utf8_char(const unsigned char *s, unsigned *cp)
 /* Names end up in JSON, terminal output and file names of reports, so they
  * are held to the header's rule: 1..127 bytes of UTF-8, no control characters
  * (C0, DEL or C1). */
-static int check_name(const char *name, celeb_error *err)
+int gallery_check_name(const char *name, celeb_error *err)
 {
     if (!name)
         return invalid(err, "name is missing");
@@ -473,7 +473,7 @@ static int insert_face(gallery *g, int64_t identity, const char *source, float q
 static int check_face_args(const char *name, const char *source, float quality,
                            const float *descriptor, celeb_error *err)
 {
-    int rc = check_name(name, err);
+    int rc = gallery_check_name(name, err);
     if (rc < 0)
         return rc;
     if (!source)
@@ -517,7 +517,7 @@ int gallery_remove(gallery *g, const char *name, celeb_error *err)
 {
     if (!g)
         return invalid(err, "gallery_remove: no gallery");
-    int rc = check_name(name, err);
+    int rc = gallery_check_name(name, err);
     if (rc < 0)
         return rc;
     if ((rc = run(g, ST_BEGIN, "cannot start a write", err)) < 0)
@@ -536,9 +536,9 @@ int gallery_rename(gallery *g, const char *old_name, const char *new_name, celeb
 {
     if (!g)
         return invalid(err, "gallery_rename: no gallery");
-    int rc = check_name(old_name, err);
+    int rc = gallery_check_name(old_name, err);
     if (rc == 0)
-        rc = check_name(new_name, err);
+        rc = gallery_check_name(new_name, err);
     if (rc < 0)
         return rc;
     /* The header's rule, literally: renaming to an existing name (itself
@@ -672,7 +672,7 @@ int gallery_faces(gallery *g, const char *name, gallery_face **out, int *n, cele
         return invalid(err, "gallery_faces: missing argument");
     *out = NULL;
     *n = 0;
-    int rc = name ? check_name(name, err) : CELEB_OK;
+    int rc = name ? gallery_check_name(name, err) : CELEB_OK;
     if (rc < 0)
         return rc;
     int which = name ? ST_FACES_OF : ST_FACES_ALL;

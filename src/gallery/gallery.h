@@ -52,6 +52,10 @@ void gallery_close(gallery *g);
 int gallery_add_face(gallery *g, const char *name, const char *source, float quality,
                      const float descriptor[GALLERY_DIM], int64_t *face_id, celeb_error *err);
 
+/* 0 if the gallery takes `name` (1..127 bytes of UTF-8, no control
+ * characters), else CELEB_EINVAL with the reason. */
+int gallery_check_name(const char *name, celeb_error *err);
+
 /* Every identity, ordered by name. *out is malloc'd (NULL when *n == 0), caller frees. */
 int gallery_list(gallery *g, gallery_identity **out, int *n, celeb_error *err);
 
