@@ -42,15 +42,18 @@ static void enroll_usage(FILE *out)
             "  --models DIR     model folder\n");
 }
 
-/* Enrolls one photo (the library's celeb_enroll_file) and reports it, after the commit. */
-static void enroll_photo(enroll_run *r, const char *name, const char *path)
+/* Enrolls one photo (the library's celeb_enroll_file) and reports it, after
+ * the commit; a photo with a `problem` (its folder gives no valid name) is
+ * reported skipped without being read. */
+static void enroll_photo(enroll_run *r, const char *name, const char *path, const char *problem)
 {
     celeb_error err = {0};
     celeb_enrolled got;
     cJSON *line = cJSON_CreateObject();
     cJSON_AddStringToObject(line, "file", path);
-    cJSON_AddStringToObject(line, "name", name);
-    int rc = celeb_enroll_file(&r->engine, r->gallery, name, path, &got, &err);
+    if (!problem)
+        cJSON_AddStringToObject(line, "name", name);
+    int rc = problem ? -1 : celeb_enroll_file(&r->engine, r->gallery, name, path, &got, &err);
     r->done++;
     if (rc == 0) {
         r->enrolled++;
@@ -59,24 +62,12 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path)
         cJSON_AddNumberToObject(line, "quality", got.box.score);
         fprintf(stderr, "[%d/%d] %s: enrolled as %s\n", r->done, r->total, path, name);
     } else {
+        const char *why = problem ? problem : err.message;
         r->skipped++;
         cJSON_AddStringToObject(line, "status", "skipped");
-        cJSON_AddStringToObject(line, "reason", err.message);
-        fprintf(stderr, "[%d/%d] %s: skipped: %s\n", r->done, r->total, path, err.message);
+        cJSON_AddStringToObject(line, "reason", why);
+        fprintf(stderr, "[%d/%d] %s: skipped: %s\n", r->done, r->total, path, why);
     }
-    cli_print_json(line);
-}
-
-/* Reports a photo whose folder gives no valid name. */
-static void skip_photo(enroll_run *r, const folder_photo *p)
-{
-    cJSON *line = cJSON_CreateObject();
-    cJSON_AddStringToObject(line, "file", p->path);
-    cJSON_AddStringToObject(line, "status", "skipped");
-    cJSON_AddStringToObject(line, "reason", p->problem);
-    r->done++;
-    r->skipped++;
-    fprintf(stderr, "[%d/%d] %s: skipped: %s\n", r->done, r->total, p->path, p->problem);
     cli_print_json(line);
 }
 
@@ -139,14 +130,11 @@ int cmd_enroll(int argc, char **argv)
     if (name) {
         r.total = argc - optind;
         for (int i = optind; i < argc; i++)
-            enroll_photo(&r, name, argv[i]);
+            enroll_photo(&r, name, argv[i], NULL);
     } else {
         r.total = n;
         for (int i = 0; i < n; i++)
-            if (photos[i].problem[0])
-                skip_photo(&r, &photos[i]);
-            else
-                enroll_photo(&r, photos[i].name, photos[i].path);
+            enroll_photo(&r, photos[i].name, photos[i].path, photos[i].problem[0] ? photos[i].problem : NULL);
         free(photos);
     }
     gallery_identity *ids = NULL;
