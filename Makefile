@@ -5,11 +5,19 @@
 BUILD ?= release
 OUT := build/$(BUILD)
 
-PKGS := libavformat libavcodec libswscale libavutil libwebpdemux libwebp libcjson libexif libjpeg sqlite3 libcurl libcrypto libmicrohttpd hiredis
+PKGS := libwebpdemux libwebp libcjson libexif libjpeg sqlite3 libcrypto libmicrohttpd hiredis
+# FFmpeg (video, PNG) and libcurl (URLs) are called from plugins loaded on first
+# use, $(OUT)/celeb-ffmpeg.so and $(OUT)/celeb-curl.so (src/core/plugin.h): their
+# ~130 and ~30 shared libraries would cost ~50 and ~15 ms of every start.
+AV_PKGS := libavformat libavcodec libswscale libavutil
+CURL_PKGS := libcurl
 CC ?= cc
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -g \
-                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude -DCELEB_MODEL_DIR=\"$(CURDIR)/models\"
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -ldnnl -lm -lpthread
+                 $(shell pkg-config --cflags $(PKGS) $(AV_PKGS) $(CURL_PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude \
+                 -DCELEB_MODEL_DIR=\"$(CURDIR)/models\" -DCELEB_PLUGIN_DIR=\"$(CURDIR)/$(OUT)\"
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgif -lcsv -ldnnl -ldl -lm -lpthread
+AV_LIBS := $(shell pkg-config --libs $(AV_PKGS) 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs $(CURL_PKGS) 2>/dev/null)
 
 # Any BUILD whose name starts with "asan" (asan, asan-x, ...) is a sanitizer build;
 # BUILD=fuzz is clang's libFuzzer build (the library instrumented for coverage).
@@ -18,15 +26,24 @@ ifeq ($(BUILD),fuzz)
   CFLAGS := $(filter-out -fopenmp,$(CFLAGS_COMMON)) -fopenmp=libgomp -O1 -fno-omit-frame-pointer \
             -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
   LDFLAGS := -fsanitize=fuzzer,address,undefined -lgomp
+  PLUGIN_LDFLAGS := -fsanitize=address,undefined
 else ifneq ($(filter asan%,$(BUILD)),)
   CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS := -fopenmp -fsanitize=address,undefined
+  PLUGIN_LDFLAGS := -fsanitize=address,undefined
 else
   CFLAGS := $(CFLAGS_COMMON) -O2
   LDFLAGS := -fopenmp
 endif
 
-LIB_SRC := $(filter-out src/cli/%,$(wildcard src/*/*.c))
+# Each plugin has its own copies of the few library functions it calls.
+AV_SRC := src/media/media_ffmpeg.c src/media/media_avconv.c src/media/media_src.c src/core/error.c src/core/image.c
+CURL_SRC := src/media/fetch_curl.c src/core/error.c
+AV_OBJ := $(AV_SRC:%.c=$(OUT)/pic/%.o)
+CURL_OBJ := $(CURL_SRC:%.c=$(OUT)/pic/%.o)
+PLUGIN := $(OUT)/celeb-ffmpeg.so $(OUT)/celeb-curl.so
+LIB_SRC := $(filter-out src/cli/% src/media/media_ffmpeg.c src/media/media_avconv.c src/media/fetch_curl.c,\
+                        $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
@@ -40,7 +57,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(OUT)/fuzz/%)
 REPLAY_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(OUT)/fuzz/replay_%)
 
 .PHONY: all setup test demo bench clean tests benches fuzz fuzzers valgrind
-all: $(OUT)/celeb
+all: $(OUT)/celeb $(PLUGIN)
 
 setup:
 	@./scripts/setup.sh
@@ -55,6 +72,16 @@ $(OUT)/celeb: $(CLI_OBJ) $(OUT)/libceleb.a
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OUT)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(OUT)/celeb-ffmpeg.so: $(AV_OBJ)
+	$(CC) -shared -Wl,-Bsymbolic $(PLUGIN_LDFLAGS) -o $@ $^ $(AV_LIBS)
+
+$(OUT)/celeb-curl.so: $(CURL_OBJ)
+	$(CC) -shared -Wl,-Bsymbolic $(PLUGIN_LDFLAGS) -o $@ $^ $(CURL_LIBS)
 
 $(OUT)/tests/%: tests/%.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
@@ -72,9 +99,9 @@ $(OUT)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS)
 
-tests: $(OUT)/celeb $(TEST_BIN) $(REPLAY_BIN)
-fuzzers: $(FUZZ_BIN)
-benches: $(OUT)/celeb $(BENCH_BIN)
+tests: $(OUT)/celeb $(PLUGIN) $(TEST_BIN) $(REPLAY_BIN)
+fuzzers: $(FUZZ_BIN) $(PLUGIN)
+benches: $(OUT)/celeb $(PLUGIN) $(BENCH_BIN)
 
 test: setup
 	@$(MAKE) --no-print-directory BUILD=asan tests
@@ -101,4 +128,4 @@ valgrind: setup
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(AV_OBJ:.o=.d) $(CURL_OBJ:.o=.d)

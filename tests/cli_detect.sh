@@ -87,6 +87,8 @@ wait $SERVER 2>/dev/null
 "$CELEB" detect --gallery "$G" "$T/empty.gif" "$T" "ftp://127.0.0.1/x.gif" "http://127.0.0.1:$PORT/gone.gif" "$D/fr_two_people.jpg" >"$T/bad" 2>"$T/err"
 check "empty file, directory, ftp URL, unreachable URL, then a good file: exit 1, 5 lines, 4 errors, last one named" \
     "[ $? -eq 1 ] && [ \$(wc -l <'$T/bad') -eq 5 ] && [ \$(grep -c '\"error\"' '$T/bad') -eq 4 ] && tail -1 '$T/bad' | grep -q Joe_Biden"
+"$CELEB" detect --gallery "$G" "$D/fr_two_people.jpg" >/dev/full 2>"$T/err"
+check "output that cannot be written (/dev/full): exit 1, says so" "[ $? -eq 1 ] && grep -q 'writing the output failed' '$T/err'"
 echo "garbage" >"$T/bad.db"
 "$CELEB" detect --gallery "$T/bad.db" "$D/fr_two_people.jpg" >/dev/null 2>"$T/err"
 check "a gallery that is not a database: exit 1 with a message" "[ $? -eq 1 ] && grep -q 'bad.db' '$T/err'"

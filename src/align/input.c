@@ -175,21 +175,35 @@ void input_rows_from_region(const image *img, int_rect r, int size, int centred,
 void input_from_transform(const image *img, const double m[6], int size, const input_norm *norm,
                           float *out)
 {
+    const int w = img->width, h = img->height;
+    const size_t stride = (size_t)w * 3;
+#pragma omp parallel for if (size >= 64) schedule(static)
     for (int v = 0; v < size; v++)
         for (int u = 0; u < size; u++) {
             double x = m[0] * u + m[1] * v + m[2], y = m[3] * u + m[4] * v + m[5];
             int x0 = (int)floor(x), y0 = (int)floor(y);
             float dx = (float)(x - x0), dy = (float)(y - y0);
             float *o = out + ((size_t)v * size + u) * 3;
+            /* The four taps, 0 outside the picture (one test when all are inside). */
+            const uint8_t *p = NULL, *q = NULL;
+            int inside = x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1;
+            if (inside) {
+                p = img->rgb + (size_t)y0 * stride + (size_t)x0 * 3;
+                q = p + stride;
+            }
             for (int c = 0; c < 3; c++) {
                 float t[2][2];
-                for (int j = 0; j < 2; j++)
-                    for (int i = 0; i < 2; i++) {
-                        int xx = x0 + i, yy = y0 + j;
-                        t[j][i] = xx >= 0 && yy >= 0 && xx < img->width && yy < img->height
-                                      ? img->rgb[((size_t)yy * img->width + xx) * 3 + c]
-                                      : 0.0f;
-                    }
+                if (inside) {
+                    t[0][0] = p[c], t[0][1] = p[3 + c], t[1][0] = q[c], t[1][1] = q[3 + c];
+                } else {
+                    for (int j = 0; j < 2; j++)
+                        for (int i = 0; i < 2; i++) {
+                            int xx = x0 + i, yy = y0 + j;
+                            t[j][i] = xx >= 0 && yy >= 0 && xx < w && yy < h
+                                          ? img->rgb[(size_t)yy * stride + (size_t)xx * 3 + c]
+                                          : 0.0f;
+                        }
+                }
                 float top = t[0][0] + (t[0][1] - t[0][0]) * dx;
                 float bottom = t[1][0] + (t[1][1] - t[1][0]) * dx;
                 float val = top + (bottom - top) * dy;

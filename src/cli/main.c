@@ -1,8 +1,13 @@
 /* main.c - the `celeb` command: dispatches to one file per subcommand, after
- * restarting itself once with glibc's malloc on transparent huge pages. */
+ * putting glibc's heap on transparent huge pages for the commands that load the nets. */
+#include <errno.h>
+#include <limits.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -29,44 +34,60 @@ static void usage(FILE *out)
 
 // ----------------------------------------------------------------------------
 // Memory: a process that loads the nets writes ~150 MB of fresh memory (the
-// dequantised weights, each layer's copy, oneDNN's packed copy, activations),
-// and on 4 KB pages that is ~37,000 page faults: more than half of a
-// `celeb detect giphy_video.gif` (0.83-0.90 s, against 0.43-0.47 s with these
-// settings: 3,500 faults). glibc reads its malloc tunables only when a process
-// starts, so the commands that load the nets start again once with them set.
-// Not under sanitizers (their own malloc) or valgrind (it would lose the
-// child), nor when CELEB_NO_HUGEPAGES is set or the tunables are already there.
+// dequantised weights, oneDNN's packed copy, activations), and on 4 KB pages
+// that is ~37,000 page faults: more than half of a `celeb detect
+// giphy_video.gif`. So the commands that load the nets first give glibc's
+// heap one big transparent-huge-page region: one malloc arena, no trimming,
+// blocks up to 32 MB (glibc's largest mmap threshold) from the heap, the heap
+// grown once by 256 MB and that range advised MADV_HUGEPAGE (3,250 faults).
+// Not under sanitizers (their own malloc) nor when CELEB_NO_HUGEPAGES is set.
 
-#define CELEB_MALLOC_TUNABLES \
-    "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=268435456:glibc.malloc.top_pad=67108864:" \
-    "glibc.malloc.trim_threshold=1073741824"
+#define HEAP_GROWTH (256 << 20)
+#define HUGE_PAGE (2 << 20)
 
-static void restart_with_huge_pages(char **argv)
+static void heap_on_huge_pages(void)
 {
 #if !defined(__SANITIZE_ADDRESS__)
-    const char *t = getenv("GLIBC_TUNABLES"), *pre = getenv("LD_PRELOAD");
-    if (getenv("CELEB_NO_HUGEPAGES") || (t && strstr(t, "glibc.malloc.hugetlb")) || (pre && strstr(pre, "vgpreload")))
+    if (getenv("CELEB_NO_HUGEPAGES"))
         return;
-    char v[2048];
-    if (snprintf(v, sizeof v, "%s%s%s", t ? t : "", t && *t ? ":" : "", CELEB_MALLOC_TUNABLES) >= (int)sizeof v ||
-        setenv("GLIBC_TUNABLES", v, 1) != 0)
-        return;
-    execv("/proc/self/exe", argv);   /* returns only on failure: go on as we are */
-#else
-    (void)argv;
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    mallopt(M_TOP_PAD, HEAP_GROWTH);
+    uintptr_t lo = (uintptr_t)sbrk(0);
+    void *volatile grow = malloc(1 << 20);   /* volatile: a plain free(malloc()) is elided */
+    free(grow);
+    uintptr_t hi = (uintptr_t)sbrk(0);
+    lo = (lo + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    hi &= ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    mallopt(M_TOP_PAD, 16 << 20);
 #endif
 }
 
-int main(int argc, char **argv)
+// ----------------------------------------------------------------------------
+// Exit: at exit oneDNN's destructors unmap its JIT-compiled kernels one by one
+// (~300 munmaps for the four nets, each a TLB shootdown on the other cores:
+// ~14 ms of a 0.27 s `celeb detect`). Everything of ours is freed by then, so
+// the commands that loaded the nets flush their output and _exit. Not under
+// sanitizers: LeakSanitizer reports at exit.
+
+static int leave(int status)
 {
-    static const char *heavy[] = {"detect", "faces", "enroll", "eval", "batch", "worker", "serve"};
-    for (size_t i = 0; argc >= 2 && i < sizeof heavy / sizeof *heavy; i++)
-        if (!strcmp(argv[1], heavy[i]))
-            restart_with_huge_pages(argv);
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
+    if (fflush(NULL) != 0 || ferror(stdout)) {
+        fprintf(stderr, "celeb: writing the output failed: %s\n", strerror(errno ? errno : EIO));
+        if (status == 0)
+            status = 1;
     }
+#if !defined(__SANITIZE_ADDRESS__)
+    _exit(status);
+#endif
+    return status;
+}
+
+static int run(int argc, char **argv)
+{
     const char *cmd = argv[1];
     if (!strcmp(cmd, "faces"))
         return cmd_faces(argc - 1, argv + 1);
@@ -93,4 +114,19 @@ int main(int argc, char **argv)
     fprintf(stderr, "celeb: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *heavy[] = {"detect", "faces", "enroll", "eval", "batch", "worker", "serve"};
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof heavy / sizeof *heavy; i++)
+        if (!strcmp(argv[1], heavy[i])) {
+            heap_on_huge_pages();
+            return leave(run(argc, argv));
+        }
+    return run(argc, argv);
 }

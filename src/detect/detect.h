@@ -61,6 +61,7 @@ typedef struct ssd_net {
     struct det_cand *cand;         /* [5118] scratch for the score filter and NMS */
     int *keep;                     /* [5118] NMS output */
     nn_exec exec;
+    char weights_sha256[65];     /* of the weights file (nn_weights.sha256) */
 } ssd_net;
 
 /* Loads ssd_mobilenetv1_model-weights_manifest.json from model_dir.
@@ -94,6 +95,7 @@ typedef struct tiny_net {
     struct det_cand *cand;    /* [cells*cells*5] scratch for the score filter and NMS */
     int *keep;                /* [cells*cells*5] NMS output */
     nn_exec exec;
+    char weights_sha256[65];     /* of the weights file (nn_weights.sha256) */
 } tiny_net;
 
 /* Loads tiny_face_detector_model-weights_manifest.json from model_dir.

@@ -35,19 +35,19 @@ static int js_round(double v) { return (int)floor(v + 0.5); }
 // Loading
 
 /* pointwiseConvLayer.ts: conv2d 'same' + convolution_bn_offset, clip [0,6]. */
-static int load_pointwise(nn_conv_layer *l, const nn_weights *w, const char *prefix, int k, int cin,
+static int load_pointwise(nn_conv_layer *l, nn_weights *w, const char *prefix, int k, int cin,
                           int cout, int stride, celeb_error *err)
 {
     char name[128];
     const int fshape[4] = {k, k, cin, cout}, vshape[1] = {cout};
-    snprintf(name, sizeof name, "%s/weights", prefix);
-    const float *filters = nn_weights_get(w, name, 4, fshape, err);
     snprintf(name, sizeof name, "%s/convolution_bn_offset", prefix);
-    const float *offset = filters ? nn_weights_get(w, name, 1, vshape, err) : NULL;
-    if (!filters || !offset)
+    const float *offset = nn_weights_get(w, name, 1, vshape, err);
+    snprintf(name, sizeof name, "%s/weights", prefix);
+    float *filters = offset ? nn_weights_take(w, name, 4, fshape, err) : NULL;
+    if (!filters)
         return CELEB_EMODEL;
-    return nn_conv_init(l, k, k, cin, cout, stride, NN_SAME, 0, filters, offset, NULL, NULL,
-                        NN_RELU6, err);
+    return nn_conv_init_owned(l, k, k, cin, cout, stride, NN_SAME, 0, filters, offset, NULL, NULL,
+                              NN_RELU6, err);
 }
 
 /* mobileNetV1.ts depthwiseConvLayer: depthwise 3x3 'same', batchNorm, clip
@@ -147,6 +147,7 @@ int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error
     int rc = nn_weights_load_model(&w, model_dir, "ssd_mobilenetv1_model", err);
     if (rc < 0)
         return rc;
+    memcpy(net->weights_sha256, w.sha256, sizeof net->weights_sha256);
 
     rc = load_pointwise(&net->conv0, &w, "MobilenetV1/Conv2d_0_pointwise", 3, 3, 32, 2, err);
     for (int i = 0, cin = 32; rc == 0 && i < 13; cin = mobilenet_cout[i], i++) {

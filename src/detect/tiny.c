@@ -77,6 +77,7 @@ int tiny_load(tiny_net *net, const nn_ctx *ctx, const char *model_dir, int input
     int rc = nn_weights_load_model(&w, model_dir, "tiny_face_detector_model", err);
     if (rc < 0)
         return rc;
+    memcpy(net->weights_sha256, w.sha256, sizeof net->weights_sha256);
 
     rc = load_conv(&net->conv0, &w, "conv0", 3, 3, tiny_ch[0], err);
     for (int i = 1; rc == 0 && i <= 5; i++)

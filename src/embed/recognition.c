@@ -29,22 +29,23 @@ static int pool_index(int cin) { return cin == 32 ? 0 : cin == 64 ? 1 : cin == 1
 /* convLayer (face-api convLayer.ts): conv2d + conv/bias, then the scale
  * layer x*scale/weights + scale/biases, then optional ReLU; the scale is
  * folded into the filter and bias. */
-static int load_conv(nn_conv_layer *l, const nn_weights *w, const char *prefix, int k, int cin,
+static int load_conv(nn_conv_layer *l, nn_weights *w, const char *prefix, int k, int cin,
                      int cout, int stride, nn_pad pad, nn_act act, celeb_error *err)
 {
     char name[128];
     const int fshape[4] = {k, k, cin, cout}, vshape[1] = {cout};
-    snprintf(name, sizeof name, "%s/conv/filters", prefix);
-    const float *filters = nn_weights_get(w, name, 4, fshape, err);
     snprintf(name, sizeof name, "%s/conv/bias", prefix);
     const float *bias = nn_weights_get(w, name, 1, vshape, err);
     snprintf(name, sizeof name, "%s/scale/weights", prefix);
     const float *scale = nn_weights_get(w, name, 1, vshape, err);
     snprintf(name, sizeof name, "%s/scale/biases", prefix);
     const float *shift = nn_weights_get(w, name, 1, vshape, err);
-    if (!filters || !bias || !scale || !shift)
+    snprintf(name, sizeof name, "%s/conv/filters", prefix);
+    float *filters = bias && scale && shift ? nn_weights_take(w, name, 4, fshape, err) : NULL;
+    if (!filters)
         return CELEB_EMODEL;
-    return nn_conv_init(l, k, k, cin, cout, stride, pad, 0, filters, bias, scale, shift, act, err);
+    return nn_conv_init_owned(l, k, k, cin, cout, stride, pad, 0, filters, bias, scale, shift, act,
+                              err);
 }
 
 int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)
@@ -54,6 +55,7 @@ int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_e
     int rc = nn_weights_load_model(&w, model_dir, "face_recognition_model", err);
     if (rc < 0)
         return rc;
+    memcpy(net->weights_sha256, w.sha256, sizeof net->weights_sha256);
 
     rc = load_conv(&net->conv32_down, &w, "conv32_down", 7, 3, 32, 2, NN_VALID, NN_RELU, err);
     if (rc == 0)

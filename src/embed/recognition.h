@@ -29,6 +29,7 @@ typedef struct recog_net {
     nn_pool_layer shortcut_pool[4];   /* avgpool 2x2 s2 valid, 32/64/128/256 ch, for the down blocks */
     nn_fc_layer fc;              /* 256 -> 128, no bias */
     nn_exec exec;
+    char weights_sha256[65];     /* of the weights file (nn_weights.sha256) */
 } recog_net;
 
 /* Loads face_recognition_model-weights_manifest.json from model_dir.

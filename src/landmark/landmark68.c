@@ -73,6 +73,7 @@ int lm_load(lm_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *
     int rc = nn_weights_load_model(&w, model_dir, "face_landmark_68_model", err);
     if (rc < 0)
         return rc;
+    memcpy(net->weights_sha256, w.sha256, sizeof net->weights_sha256);
     static const int ch[5] = {3, 32, 64, 128, 256};
     for (int i = 0; rc == 0 && i < 4; i++)
         rc = load_dense(&net->dense[i], &w, i, ch[i], ch[i + 1], err);

@@ -29,6 +29,7 @@ typedef struct lm_net {
     lm_dense_block dense[4];   /* 112 -> 56 (32 ch) -> 28 (64) -> 14 (128) -> 7 (256) */
     nn_fc_layer fc;            /* 256 -> 136 + bias, after the 7x7 average pool */
     nn_exec exec;
+    char weights_sha256[65];     /* of the weights file (nn_weights.sha256) */
 } lm_net;
 
 int lm_load(lm_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err);

@@ -42,4 +42,14 @@ int fetch_is_url(const char *s);
 int fetch_url(const char *url, const fetch_limits *lim, uint8_t **data, size_t *size,
               celeb_error *err);
 
+/* The host of url as libcurl parses it (an IPv6 literal keeps its
+ * brackets), into host[size]. Returns 0 or CELEB_EINVAL (not a URL). */
+int fetch_url_host(const char *url, char *host, size_t size, celeb_error *err);
+
+/* The plugin's entry points (fetch_curl.c), of these types. */
+typedef int (*fetch_url_fn)(const char *url, const fetch_limits *lim, uint8_t **data, size_t *size,
+                            celeb_error *err);
+typedef int (*fetch_url_host_fn)(const char *url, char *host, size_t size, celeb_error *err);
+#define FETCH_PLUGIN_API __attribute__((visibility("default")))
+
 #endif

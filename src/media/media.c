@@ -1,6 +1,7 @@
 /* media.c - public entry points of the media module: open a file or a memory
  * buffer, sniff the format from its magic bytes (never the file name),
- * dispatch to a backend (media_jpeg.c, media_webp.c, media_ffmpeg.c), and
+ * dispatch to a backend (media_jpeg.c, media_webp.c, media_gif.c, and
+ * media_ffmpeg.c through media_plugin.c), and
  * hand out frames while enforcing the media_limits. */
 #include "media_internal.h"
 
@@ -15,78 +16,10 @@
 #define DEFAULT_MAX_PIXELS 64000000LL          /* 64 Mpx */
 #define DEFAULT_MAX_FRAMES 20000
 #define DEFAULT_MAX_TOTAL_PIXELS 4000000000LL  /* 4 Gpx */
-#define MAX_LOAD_BYTES ((size_t)1 << 30)       /* still images are read whole */
 
 typedef enum {
     FMT_UNKNOWN, FMT_JPEG, FMT_PNG, FMT_GIF, FMT_WEBP, FMT_MP4, FMT_MOV, FMT_WEBM, FMT_MKV
 } media_fmt;
-
-/* ---- input source ---------------------------------------------------- */
-
-int64_t media_src_pread(const media_src *s, void *buf, size_t n, int64_t off)
-{
-    if (off < 0) return -1;
-    if (s->data || s->fd < 0) {
-        if ((uint64_t)off >= s->size) return 0;
-        size_t avail = s->size - (size_t)off;
-        if (n > avail) n = avail;
-        if (n) memcpy(buf, s->data + off, n);
-        return (int64_t)n;
-    }
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(s->fd, (uint8_t *)buf + done, n - done, (off_t)(off + (int64_t)done));
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        if (r == 0) break;
-        done += (size_t)r;
-    }
-    return (int64_t)done;
-}
-
-int media_src_load(media_src *s, celeb_error *err)
-{
-    if (s->data || s->fd < 0) return CELEB_OK;
-    if (s->size > MAX_LOAD_BYTES)
-        return celeb_fail(err, CELEB_ELIMIT, "file too large for a still image (%zu bytes)", s->size);
-    uint8_t *buf = calloc(1, s->size + MEDIA_PAD);
-    if (!buf) return celeb_fail(err, CELEB_ENOMEM, "out of memory reading %zu bytes", s->size);
-    int64_t r = media_src_pread(s, buf, s->size, 0);
-    if (r < 0) {
-        free(buf);
-        return celeb_fail(err, CELEB_EIO, "read failed: %s", strerror(errno));
-    }
-    s->data = buf;
-    s->size = (size_t)r; /* the file may have shrunk since fstat */
-    close(s->fd);
-    s->fd = -1;
-    return CELEB_OK;
-}
-
-/* ---- helpers for the backends ------------------------------------------ */
-
-int media_check_size(const media *m, const char *what, int64_t width, int64_t height,
-                     celeb_error *err)
-{
-    if (width <= 0 || height <= 0)
-        return celeb_fail(err, CELEB_ECORRUPT, "%s has an invalid size %lldx%lld", what,
-                          (long long)width, (long long)height);
-    if (width > 65535 || height > 65535 || width * height > m->lim.max_pixels)
-        return celeb_fail(err, CELEB_ELIMIT, "%s frame %lldx%lld exceeds the limit of %lld pixels",
-                          what, (long long)width, (long long)height, (long long)m->lim.max_pixels);
-    return CELEB_OK;
-}
-
-int media_frame_buffer(media *m, int width, int height, celeb_error *err)
-{
-    if (m->frame.rgb && m->frame.width == width && m->frame.height == height) return CELEB_OK;
-    image_free(&m->frame);
-    if (image_alloc(&m->frame, width, height) != CELEB_OK)
-        return celeb_fail(err, CELEB_ENOMEM, "out of memory for a %dx%d frame", width, height);
-    return CELEB_OK;
-}
 
 /* ---- sniffing ------------------------------------------------------------ */
 
@@ -164,7 +97,7 @@ static int open_common(media *m, const char *name, media **out, celeb_error *err
     case FMT_JPEG: rc = media_jpeg_open(m, err); break;
     case FMT_PNG: rc = media_png_open(m, err); break;
     case FMT_WEBP: rc = media_webp_open(m, err); break;
-    case FMT_GIF: rc = media_av_open(m, "gif", err); break;
+    case FMT_GIF: rc = media_gif_open(m, err); break;
     case FMT_MP4: rc = media_av_open(m, "mp4", err); break;
     case FMT_MOV: rc = media_av_open(m, "mov", err); break;
     case FMT_WEBM: rc = media_av_open(m, "webm", err); break;

@@ -1,7 +1,6 @@
-/* media_ffmpeg.c - FFmpeg backends: PNG (libavcodec's png decoder on the
- * whole file), and GIF / MP4 / MOV / WebM / MKV (libavformat demuxer +
- * libavcodec decoder; FFmpeg's gif decoder composites frames with disposal,
- * transparency, local palettes and sub-rectangles).
+/* media_ffmpeg.c - FFmpeg backends, built as the plugin celeb-ffmpeg.so (see
+ * media_plugin.c): PNG (libavcodec's png decoder on the whole file), and
+ * MP4 / MOV / WebM / MKV (libavformat demuxer + libavcodec decoder).
  *
  * Input is always read through our own AVIOContext (over the file descriptor
  * or the memory copy), so FFmpeg never sees a file name: no protocol or
@@ -262,15 +261,12 @@ static av_state *new_state(media *m)
     return s->pkt && s->frame ? s : NULL;
 }
 
-int media_av_open(media *m, const char *container, celeb_error *err)
+MEDIA_PLUGIN_API int celeb_plugin_av_open(media *m, const char *container, celeb_error *err)
 {
     media_av_quiet();
     av_state *s = new_state(m);
     if (!s) return celeb_fail(err, CELEB_ENOMEM, "out of memory");
-    int is_gif = strcmp(container, "gif") == 0;
-    const char *demuxer = is_gif ? "gif"
-                          : (!strcmp(container, "mp4") || !strcmp(container, "mov")) ? "mov"
-                                                                                      : "matroska";
+    const char *demuxer = !strcmp(container, "mp4") || !strcmp(container, "mov") ? "mov" : "matroska";
     s->ifmt = av_find_input_format(demuxer);
     if (!s->ifmt) return celeb_fail(err, CELEB_EINTERNAL, "FFmpeg lacks the %s demuxer", container);
     snprintf(m->info.format, sizeof m->info.format, "%s", container);
@@ -284,7 +280,7 @@ int media_av_open(media *m, const char *container, celeb_error *err)
     }
     rc = prescan(m, s, err);
     if (rc < 0) return rc;
-    rc = open_input(m, s, err); /* back to the start; reopening is simpler than seeking a GIF */
+    rc = open_input(m, s, err); /* back to the start; reopening is simpler than seeking */
     if (rc < 0) return rc;
     rc = open_decoder(m, s, err);
     if (rc < 0) return rc;
@@ -297,8 +293,7 @@ int media_av_open(media *m, const char *container, celeb_error *err)
     s->pending = 1;
     m->info.width = s->frame->width;
     m->info.height = s->frame->height;
-    m->info.animated = !is_gif || m->info.frames > 1;
-    if (!m->info.animated) m->info.duration_ms = 0;
+    m->info.animated = 1;
     return media_frame_buffer(m, m->info.width, m->info.height, err);
 }
 
@@ -309,7 +304,7 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-int media_png_open(media *m, celeb_error *err)
+MEDIA_PLUGIN_API int celeb_plugin_png_open(media *m, celeb_error *err)
 {
     char eb[128];
     media_av_quiet();

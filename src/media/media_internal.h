@@ -5,8 +5,10 @@
  * the media object to one backend:
  *   media_jpeg.c   - JPEG via libjpeg(-turbo), EXIF orientation via libexif
  *   media_webp.c   - still and animated WebP via libwebp / libwebpdemux
- *   media_ffmpeg.c - PNG (libavcodec), GIF and MP4/MOV/WebM (libavformat +
- *                    libavcodec), plus the AVFrame -> RGB24 conversion
+ *   media_gif.c    - GIF via giflib, composited as FFmpeg does
+ *   media_ffmpeg.c - PNG (libavcodec) and MP4/MOV/WebM (libavformat +
+ *                    libavcodec), plus the AVFrame -> RGB24 conversion; built
+ *                    as a plugin loaded on first use (media_plugin.c)
  * A backend fills m->info, and either decodes a still image into m->frame at
  * open time (m->ops == NULL) or installs ops to produce frames one by one. */
 #ifndef CELEB_MEDIA_INTERNAL_H
@@ -72,7 +74,13 @@ int media_frame_buffer(media *m, int width, int height, celeb_error *err);
 int media_jpeg_open(media *m, celeb_error *err);
 int media_webp_open(media *m, celeb_error *err);
 int media_png_open(media *m, celeb_error *err);
-/* container: "gif", "mp4", "mov", "webm" or "mkv" (the sniffed format). */
+int media_gif_open(media *m, celeb_error *err);
+/* container: "mp4", "mov", "webm" or "mkv" (the sniffed format). These two
+ * load the FFmpeg plugin (media_plugin.c) and call its entry points,
+ * celeb_plugin_av_open and celeb_plugin_png_open (media_ffmpeg.c), of these types: */
 int media_av_open(media *m, const char *container, celeb_error *err);
+typedef int (*media_av_open_fn)(media *m, const char *container, celeb_error *err);
+typedef int (*media_png_open_fn)(media *m, celeb_error *err);
+#define MEDIA_PLUGIN_API __attribute__((visibility("default")))
 
 #endif

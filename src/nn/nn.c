@@ -303,9 +303,9 @@ static int execute(const nn_ctx *ctx, nn_prim *p, int nargs, dnnl_exec_arg_t *ar
 // ----------------------------------------------------------------------------
 // Convolution
 
-int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
-                 int depthwise, const float *filter, const float *bias, const float *scale,
-                 const float *shift, nn_act act, celeb_error *err)
+int nn_conv_init_owned(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
+                       int depthwise, float *filter, const float *bias, const float *scale,
+                       const float *shift, nn_act act, celeb_error *err)
 {
     memset(l, 0, sizeof *l);
     l->kh = kh;
@@ -316,26 +316,35 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
     l->depthwise = depthwise;
     l->pad = pad;
     l->act = act;
-    size_t count = (size_t)kh * kw * cin * (depthwise ? 1 : cout);
-    l->weights = malloc(count * sizeof *l->weights);
+    l->weights = filter;
     l->bias = malloc((size_t)cout * sizeof *l->bias);
     if (!l->weights || !l->bias) {
         nn_conv_free(l);
         return celeb_fail(err, CELEB_ENOMEM, "out of memory building a conv layer");
     }
     /* The tfjs layout (HWIO, or HW-C-1 for depthwise) is kept; the scale is folded. */
-    if (!scale) {
-        memcpy(l->weights, filter, count * sizeof *l->weights);
-    } else {
+    size_t count = (size_t)kh * kw * cin * (depthwise ? 1 : cout);
+    if (scale)
         for (size_t i = 0; i < count; i += cout)   /* the output channel is innermost */
             for (int o = 0; o < cout; o++)
-                l->weights[i + o] = filter[i + o] * scale[o];
-    }
+                l->weights[i + o] *= scale[o];
     for (int o = 0; o < cout; o++) {
         float v = bias ? bias[o] : 0.0f;
         l->bias[o] = scale ? v * scale[o] + shift[o] : v;
     }
     return CELEB_OK;
+}
+
+int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
+                 int depthwise, const float *filter, const float *bias, const float *scale,
+                 const float *shift, nn_act act, celeb_error *err)
+{
+    size_t count = (size_t)kh * kw * cin * (depthwise ? 1 : cout);
+    float *copy = malloc(count * sizeof *copy);
+    if (copy)
+        memcpy(copy, filter, count * sizeof *copy);
+    return nn_conv_init_owned(l, kh, kw, cin, cout, stride, pad, depthwise, copy, bias, scale,
+                              shift, act, err);
 }
 
 void nn_conv_set_sum(nn_conv_layer *l) { l->sum = 1; }

@@ -153,6 +153,13 @@ typedef struct nn_conv_layer {
 int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
                  int depthwise, const float *filter, const float *bias, const float *scale,
                  const float *shift, nn_act act, celeb_error *err);
+
+/* The same with a malloc'd filter the layer takes over (also on failure),
+ * the scale folded into it in place: no copy of the big tensors (see
+ * nn_weights_take). */
+int nn_conv_init_owned(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
+                       int depthwise, float *filter, const float *bias, const float *scale,
+                       const float *shift, nn_act act, celeb_error *err);
 void nn_conv_free(nn_conv_layer *l);
 nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in);
 

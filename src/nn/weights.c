@@ -2,6 +2,7 @@
 #include "weights.h"
 
 #include "../core/io.h"
+#include "../core/sha256.h"
 
 #include <cJSON.h>
 #include <stdint.h>
@@ -58,8 +59,11 @@ static int parse_entry(nn_weight *e, const cJSON *j, const unsigned char *bin, l
                 e->data[i] = (float)(long)(v < 0 ? v - 0.5 : v + 0.5);
             }
         } else {
-            for (long i = 0; i < e->count; i++)   /* vectorised: no branch */
-                e->data[i] = (float)(q[i] * sc + mn);
+            float value[256];   /* the 256 values q can stand for, computed once */
+            for (int v = 0; v < 256; v++)
+                value[v] = (float)(v * sc + mn);
+            for (long i = 0; i < e->count; i++)
+                e->data[i] = value[q[i]];
         }
         *offset += e->count;
     } else {
@@ -177,6 +181,11 @@ int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err)
             size_t n;
             if ((rc = read_path(path, &part, &n, err)) < 0)
                 break;
+            if (!bins[g]) {   /* the group's first (usually only) file: kept as read */
+                bins[g] = part;
+                sizes[g] = (long)n;
+                continue;
+            }
             unsigned char *grown = realloc(bins[g], (size_t)(sizes[g] + n));
             if (!grown) {
                 free(part);
@@ -189,8 +198,23 @@ int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err)
             sizes[g] += n;
         }
     }
-    if (rc == 0)
-        rc = parse_manifest(w, root, bins, sizes, err);
+    if (rc == 0) {
+        /* The model id: the hash of the very bytes parsed. */
+        const void **parts = malloc((size_t)ngroups * sizeof *parts);
+        size_t *part_sizes = malloc((size_t)ngroups * sizeof *part_sizes);
+        if (!parts || !part_sizes)
+            rc = celeb_fail(err, CELEB_ENOMEM, "out of memory");
+        for (int g = 0; rc == 0 && g < ngroups; g++) {
+            parts[g] = bins[g];
+            part_sizes[g] = (size_t)sizes[g];
+        }
+        if (rc == 0)
+            sha256_hex_parts(parts, part_sizes, ngroups, w->sha256);
+        free(parts);
+        free(part_sizes);
+        if (rc == 0)
+            rc = parse_manifest(w, root, bins, sizes, err);
+    }
     for (int g = 0; g < ngroups; g++)
         free(bins[g]);
     free(bins);
@@ -220,12 +244,13 @@ void nn_weights_free(nn_weights *w)
     w->count = 0;
 }
 
-const float *nn_weights_get(const nn_weights *w, const char *name, int rank, const int *dims,
-                            celeb_error *err)
+/* The entry called name with exactly these dims, or NULL with err set. */
+static nn_weight *find(const nn_weights *w, const char *name, int rank, const int *dims,
+                       celeb_error *err)
 {
     for (int i = 0; i < w->count; i++) {
-        const nn_weight *e = &w->items[i];
-        if (strcmp(e->name, name) != 0)
+        nn_weight *e = &w->items[i];
+        if (!e->data || strcmp(e->name, name) != 0)
             continue;
         int same = e->rank == rank;
         for (int d = 0; same && d < rank; d++)
@@ -234,8 +259,25 @@ const float *nn_weights_get(const nn_weights *w, const char *name, int rank, con
             celeb_fail(err, CELEB_EMODEL, "%s: weight %s has an unexpected shape", w->path, name);
             return NULL;
         }
-        return e->data;
+        return e;
     }
     celeb_fail(err, CELEB_EMODEL, "%s: weight %s is missing", w->path, name);
     return NULL;
+}
+
+const float *nn_weights_get(const nn_weights *w, const char *name, int rank, const int *dims,
+                            celeb_error *err)
+{
+    const nn_weight *e = find(w, name, rank, dims, err);
+    return e ? e->data : NULL;
+}
+
+float *nn_weights_take(nn_weights *w, const char *name, int rank, const int *dims,
+                       celeb_error *err)
+{
+    nn_weight *e = find(w, name, rank, dims, err);
+    float *data = e ? e->data : NULL;
+    if (e)
+        e->data = NULL;
+    return data;
 }

@@ -26,6 +26,7 @@ typedef struct nn_weights {
     int count;
     nn_weight *items;        /* [count], owned */
     char path[512];          /* manifest path, for error messages */
+    char sha256[65];         /* of the .bin bytes in manifest order (one file: its sha256); "" when parsed from memory */
 } nn_weights;
 
 /* Loads manifest_path and the .bin file(s) it names (resolved relative to
@@ -49,5 +50,10 @@ void nn_weights_free(nn_weights *w);
  * owned by w. */
 const float *nn_weights_get(const nn_weights *w, const char *name, int rank, const int *dims,
                             celeb_error *err);
+
+/* The same, but the data becomes the caller's (free it), so that a layer can
+ * keep it without a copy; the name is gone from w then. */
+float *nn_weights_take(nn_weights *w, const char *name, int rank, const int *dims,
+                       celeb_error *err);
 
 #endif

@@ -6,7 +6,6 @@
  * DESIGN.md §5. One direction, no back and forth. */
 #include "celeb.h"
 
-#include <openssl/evp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 
 #include "core/io.h"
+#include "core/sha256.h"
 #include "gallery/gallery.h"
 #include "face/faceness.h"
 #include "group/group.h"
@@ -31,32 +31,10 @@ struct celeb_ctx {
     char detector_id[256], embedder_id[128];
 };
 
-// ----------------------------------------------------------------------------
-// SHA-256 (OpenSSL: SHA-NI where the CPU has it, ~10x libavutil's), hex
-
-static void sha256_hex(const uint8_t *data, size_t size, char hex[65])
-{
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    hex[0] = 0;
-    if (!EVP_Digest(data, size, digest, &len, EVP_sha256(), NULL) || len != 32)
-        return;
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-}
-
 /* "name@sha256:<first 16 hex>" of a model's weights file. */
-static void model_id(const char *dir, const char *model, char *out, size_t size)
+static void model_id(const char *model, const char *sha256, char *out, size_t size)
 {
-    char path[1200], hex[65] = "";
-    uint8_t *data;
-    size_t n;
-    snprintf(path, sizeof path, "%s/%s.bin", dir, model);
-    if (read_path(path, &data, &n, NULL) == 0) {
-        sha256_hex(data, n, hex);
-        free(data);
-    }
-    snprintf(out, size, "%s@sha256:%.16s", model, hex);
+    snprintf(out, size, "%s@sha256:%.16s", model, sha256);
 }
 
 // ----------------------------------------------------------------------------
@@ -123,12 +101,12 @@ int celeb_open(const celeb_options *opt, celeb_ctx **out, celeb_error *err)
     }
     char ssd[128] = "", tiny[128] = "";
     if (ctx->opt.detector != FACE_DETECTOR_TINY)
-        model_id(ctx->engine.opt.model_dir, "ssd_mobilenetv1_model", ssd, sizeof ssd);
+        model_id("ssd_mobilenetv1_model", ctx->engine.ssd.weights_sha256, ssd, sizeof ssd);
     if (ctx->opt.detector != FACE_DETECTOR_SSD)
-        model_id(ctx->engine.opt.model_dir, "tiny_face_detector_model", tiny, sizeof tiny);
+        model_id("tiny_face_detector_model", ctx->engine.tiny.weights_sha256, tiny, sizeof tiny);
     snprintf(ctx->detector_id, sizeof ctx->detector_id, "%s%s%s", ssd, ssd[0] && tiny[0] ? "+" : "",
              tiny);
-    model_id(ctx->engine.opt.model_dir, "face_recognition_model", ctx->embedder_id,
+    model_id("face_recognition_model", ctx->engine.recog.weights_sha256, ctx->embedder_id,
              sizeof ctx->embedder_id);
     *out = ctx;
     return CELEB_OK;

@@ -1,11 +1,13 @@
 /* url_guard.c - see url_guard.h. libcurl parses the URL (the same parser
- * the download uses), getaddrinfo resolves it. */
+ * the download uses, fetch_url_host), getaddrinfo resolves it. */
 #include "url_guard.h"
 
+#include "../media/fetch.h"
+
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netdb.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -73,14 +75,8 @@ int url_guard_check(const char *url, int allow_private, celeb_error *err)
 {
     if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
         return celeb_fail(err, CELEB_EINVAL, "only http and https URLs are fetched");
-    CURLU *u = curl_url();
-    char *host = NULL;
-    if (!u)
-        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
-    int rc = CELEB_OK;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host)
-        rc = celeb_fail(err, CELEB_EINVAL, "not a valid URL: %.300s", url);
+    char host[256];
+    int rc = fetch_url_host(url, host, sizeof host, err);
     if (rc == 0 && !allow_private) {
         /* [::1] comes back with its brackets */
         char name[256];
@@ -103,7 +99,5 @@ int url_guard_check(const char *url, int allow_private, celeb_error *err)
             freeaddrinfo(res);
         }
     }
-    curl_free(host);
-    curl_url_cleanup(u);
     return rc;
 }
