@@ -33,9 +33,9 @@ static void usage(FILE *out)
 }
 
 // ----------------------------------------------------------------------------
-// Memory: a process that loads the nets writes ~150 MB of fresh memory (the
-// dequantised weights, oneDNN's packed copy, activations), and on 4 KB pages
-// that is ~37,000 page faults: more than half of a `celeb detect
+// Memory: a process that loads the nets writes ~120 MB of fresh memory
+// (oneDNN's packed weights, the filters while they are packed, activations),
+// and on 4 KB pages that is ~32,000 page faults: more than half of a `celeb detect
 // giphy_video.gif`. So the commands that load the nets first give glibc's
 // heap one big transparent-huge-page region: one malloc arena, no trimming,
 // blocks up to 32 MB (glibc's largest mmap threshold) from the heap, the heap

@@ -43,11 +43,11 @@ static int load_pointwise(nn_conv_layer *l, nn_weights *w, const char *prefix, i
     snprintf(name, sizeof name, "%s/convolution_bn_offset", prefix);
     const float *offset = nn_weights_get(w, name, 1, vshape, err);
     snprintf(name, sizeof name, "%s/weights", prefix);
-    float *filters = offset ? nn_weights_take(w, name, 4, fshape, err) : NULL;
-    if (!filters)
+    nn_filter f;
+    if (!offset || nn_weights_take_filter(w, name, 4, fshape, &f, err) < 0)
         return CELEB_EMODEL;
-    return nn_conv_init_owned(l, k, k, cin, cout, stride, NN_SAME, 0, filters, offset, NULL, NULL,
-                              NN_RELU6, err);
+    return nn_conv_init_filter(l, k, k, cin, cout, stride, NN_SAME, 0, &f, offset, NULL, NULL,
+                               NN_RELU6, err);
 }
 
 /* mobileNetV1.ts depthwiseConvLayer: depthwise 3x3 'same', batchNorm, clip

@@ -41,11 +41,11 @@ static int load_conv(nn_conv_layer *l, nn_weights *w, const char *prefix, int k,
     snprintf(name, sizeof name, "%s/scale/biases", prefix);
     const float *shift = nn_weights_get(w, name, 1, vshape, err);
     snprintf(name, sizeof name, "%s/conv/filters", prefix);
-    float *filters = bias && scale && shift ? nn_weights_take(w, name, 4, fshape, err) : NULL;
-    if (!filters)
+    nn_filter f;
+    if (!bias || !scale || !shift || nn_weights_take_filter(w, name, 4, fshape, &f, err) < 0)
         return CELEB_EMODEL;
-    return nn_conv_init_owned(l, k, k, cin, cout, stride, pad, 0, filters, bias, scale, shift, act,
-                              err);
+    return nn_conv_init_filter(l, k, k, cin, cout, stride, pad, 0, &f, bias, scale, shift, act,
+                               err);
 }
 
 int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)

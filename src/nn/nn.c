@@ -303,9 +303,14 @@ static int execute(const nn_ctx *ctx, nn_prim *p, int nargs, dnnl_exec_arg_t *ar
 // ----------------------------------------------------------------------------
 // Convolution
 
-int nn_conv_init_owned(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
-                       int depthwise, float *filter, const float *bias, const float *scale,
-                       const float *shift, nn_act act, celeb_error *err)
+static size_t filter_count(const nn_conv_layer *l)
+{
+    return (size_t)l->kh * l->kw * l->cin * (l->depthwise ? 1 : l->cout);
+}
+
+int nn_conv_init_filter(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride,
+                        nn_pad pad, int depthwise, nn_filter *filter, const float *bias,
+                        const float *scale, const float *shift, nn_act act, celeb_error *err)
 {
     memset(l, 0, sizeof *l);
     l->kh = kh;
@@ -316,15 +321,20 @@ int nn_conv_init_owned(nn_conv_layer *l, int kh, int kw, int cin, int cout, int 
     l->depthwise = depthwise;
     l->pad = pad;
     l->act = act;
-    l->weights = filter;
+    l->weights = filter->data;
+    l->q = filter->q;
+    l->qvalue = filter->value;
+    *filter = (nn_filter){0};
     l->bias = malloc((size_t)cout * sizeof *l->bias);
-    if (!l->weights || !l->bias) {
+    if (l->q && scale && (l->fold = malloc((size_t)cout * sizeof *l->fold)))
+        memcpy(l->fold, scale, (size_t)cout * sizeof *l->fold);
+    if (!(l->weights || (l->q && l->qvalue)) || !l->bias || (l->q && scale && !l->fold)) {
         nn_conv_free(l);
         return celeb_fail(err, CELEB_ENOMEM, "out of memory building a conv layer");
     }
     /* The tfjs layout (HWIO, or HW-C-1 for depthwise) is kept; the scale is folded. */
-    size_t count = (size_t)kh * kw * cin * (depthwise ? 1 : cout);
-    if (scale)
+    size_t count = filter_count(l);
+    if (scale && l->weights)
         for (size_t i = 0; i < count; i += cout)   /* the output channel is innermost */
             for (int o = 0; o < cout; o++)
                 l->weights[i + o] *= scale[o];
@@ -340,11 +350,32 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
                  const float *shift, nn_act act, celeb_error *err)
 {
     size_t count = (size_t)kh * kw * cin * (depthwise ? 1 : cout);
-    float *copy = malloc(count * sizeof *copy);
-    if (copy)
-        memcpy(copy, filter, count * sizeof *copy);
-    return nn_conv_init_owned(l, kh, kw, cin, cout, stride, pad, depthwise, copy, bias, scale,
-                              shift, act, err);
+    nn_filter f = {.data = malloc(count * sizeof(float))};
+    if (f.data)
+        memcpy(f.data, filter, count * sizeof(float));
+    return nn_conv_init_filter(l, kh, kw, cin, cout, stride, pad, depthwise, &f, bias, scale,
+                               shift, act, err);
+}
+
+/* The plain filter to pack from: the layer's own, else made from its
+ * quantized bytes into *made (the caller frees it), else NULL. */
+static const float *plain_filter(const nn_conv_layer *l, float **made)
+{
+    *made = NULL;
+    if (l->weights || !l->q)
+        return l->weights;
+    size_t count = filter_count(l);
+    float *w = malloc(count * sizeof *w);
+    if (!w)
+        return NULL;
+    for (size_t i = 0; i < count; i++)
+        w[i] = l->qvalue[l->q[i]];
+    if (l->fold)
+        for (size_t i = 0; i < count; i += l->cout)
+            for (int o = 0; o < l->cout; o++)
+                w[i + o] *= l->fold[o];
+    *made = w;
+    return w;
 }
 
 void nn_conv_set_sum(nn_conv_layer *l) { l->sum = 1; }
@@ -364,7 +395,11 @@ void nn_conv_free(nn_conv_layer *l)
     l->npacked = 0;
     free(l->weights);
     free(l->bias);
-    l->weights = l->bias = NULL;
+    free(l->q);
+    free(l->qvalue);
+    free(l->fold);
+    l->weights = l->bias = l->qvalue = l->fold = NULL;
+    l->q = NULL;
 }
 
 int nn_winograd_pays(const nn_exec *x, int n, int h)
@@ -419,6 +454,7 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
     dnnl_primitive_desc_t pd = NULL, rpd = NULL;
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t plain = NULL;
+    float *made = NULL;   /* the plain filter made from q for this packing */
     dnnl_primitive_attr_t attr = make_attr(l->sum, l->act);
     /* Falls back to direct if oneDNN refuses Winograd. */
     int wino = l->winograd && !band && src_blocked && dst_blocked && nn_winograd_pays(x, n, h);
@@ -450,13 +486,12 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
         }
     }
     if (p) {
-        /* From the layer's own weights, or once they are gone, from the first packed copy. */
+        /* From the plain filter, or when there is none, from the first packed copy. */
         const dnnl_memory_desc_t *from = &wplain;
-        if (!l->weights && (l->npacked == 0 ||
-                            dnnl_memory_get_memory_desc(l->packed[0], &from) != dnnl_success))
-            from = NULL;
-        void *from_data = l->weights;
-        if (!l->weights && from && dnnl_memory_get_data_handle(l->packed[0], &from_data) != dnnl_success)
+        void *from_data = (void *)plain_filter(l, &made);
+        if (!from_data && (l->npacked == 0 ||
+                           dnnl_memory_get_memory_desc(l->packed[0], &from) != dnnl_success ||
+                           dnnl_memory_get_data_handle(l->packed[0], &from_data) != dnnl_success))
             from = NULL;
         dnnl_exec_arg_t args[2];
         ok = from && dnnl_memory_create(&p->weights, wmd, ctx->engine, DNNL_MEMORY_ALLOCATE) == dnnl_success &&
@@ -472,9 +507,10 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
         if (ok && l->npacked < NN_PRIM_CACHE) {
             l->packed[l->npacked++] = p->weights;   /* the layer owns it from now on */
             p->shared_weights = 1;
-            /* Other layouts can be made from this copy; Winograd's cannot be
-             * read back, so a layer that may use it keeps the plain weights. */
-            if (!l->winograd) {
+            /* Other layouts can be made from q or from this copy; Winograd's
+             * cannot be read back, so a layer that may use it and has no q
+             * keeps the plain weights. */
+            if (!l->winograd || l->q) {
                 free(l->weights);
                 l->weights = NULL;
             }
@@ -492,6 +528,7 @@ done:
         dnnl_primitive_desc_destroy(rpd);
     if (plain)
         dnnl_memory_destroy(plain);
+    free(made);
     if (pd)
         dnnl_primitive_desc_destroy(pd);
     if (attr)

@@ -28,6 +28,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include "../core/error.h"
+#include "weights.h"
 
 // ----------------------------------------------------------------------------
 // Context: the engine and stream every layer runs on
@@ -136,8 +137,12 @@ typedef struct nn_conv_layer {
     int sum;                /* adds the conv into the output buffer (residual), see nn_conv_add */
     int winograd;           /* try oneDNN's Winograd algorithm (3x3 stride 1), see nn_conv_set_winograd */
     float *weights;         /* [kh][kw][cin][cout] (HWIO), or [kh][kw][cin] depthwise; folded;
-                               freed once packed (packed[0] serves new layouts), but kept
-                               by a layer that may use Winograd */
+                               freed once packed (q, or else packed[0], serves new layouts),
+                               but kept by a layer that may use Winograd and has no q */
+    unsigned char *q;       /* [kh][kw][cin][cout] or NULL: the quantized filter the plain
+                               one is made from (qvalue[q] * fold) whenever it is packed */
+    float *qvalue;          /* [256] with q */
+    float *fold;            /* [cout] the folded scale for q, or NULL */
     float *bias;            /* [cout], folded */
     nn_prim_cache cache;
     dnnl_memory_t packed[NN_PRIM_CACHE];   /* weights in the layouts the primitives chose,
@@ -154,12 +159,12 @@ int nn_conv_init(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride
                  int depthwise, const float *filter, const float *bias, const float *scale,
                  const float *shift, nn_act act, celeb_error *err);
 
-/* The same with a malloc'd filter the layer takes over (also on failure),
- * the scale folded into it in place: no copy of the big tensors (see
- * nn_weights_take). */
-int nn_conv_init_owned(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride, nn_pad pad,
-                       int depthwise, float *filter, const float *bias, const float *scale,
-                       const float *shift, nn_act act, celeb_error *err);
+/* The same with a filter the layer takes over (also on failure; see
+ * nn_weights_take_filter): floats get the scale folded in place, a quantized
+ * filter stays quantized until it is packed. No copy of the big tensors. */
+int nn_conv_init_filter(nn_conv_layer *l, int kh, int kw, int cin, int cout, int stride,
+                        nn_pad pad, int depthwise, nn_filter *filter, const float *bias,
+                        const float *scale, const float *shift, nn_act act, celeb_error *err);
 void nn_conv_free(nn_conv_layer *l);
 nn_tensor nn_conv(nn_exec *x, nn_conv_layer *l, nn_tensor in);
 

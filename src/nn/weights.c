@@ -38,8 +38,7 @@ static int parse_entry(nn_weight *e, const cJSON *j, const unsigned char *bin, l
             return celeb_fail(err, CELEB_EMODEL, "%s: tensor too large", name->valuestring);
     }
     e->name = strdup(name->valuestring);
-    e->data = malloc((size_t)e->count * sizeof(float));
-    if (!e->name || !e->data)
+    if (!e->name)
         return celeb_fail(err, CELEB_ENOMEM, "out of memory loading %s", name->valuestring);
 
     if (quant) {
@@ -53,20 +52,27 @@ static int parse_entry(nn_weight *e, const cJSON *j, const unsigned char *bin, l
             return celeb_fail(err, CELEB_EMODEL, "%s: weights file too short", e->name);
         const unsigned char *q = bin + *offset;
         const double sc = scale->valuedouble, mn = min->valuedouble;
+        *offset += e->count;
         if (is_int) {
+            if (!(e->data = malloc((size_t)e->count * sizeof(float))))
+                return celeb_fail(err, CELEB_ENOMEM, "out of memory loading %s", e->name);
             for (long i = 0; i < e->count; i++) {
                 double v = q[i] * sc + mn;
                 e->data[i] = (float)(long)(v < 0 ? v - 0.5 : v + 0.5);
             }
-        } else {
-            float value[256];   /* the 256 values q can stand for, computed once */
-            for (int v = 0; v < 256; v++)
-                value[v] = (float)(v * sc + mn);
-            for (long i = 0; i < e->count; i++)
-                e->data[i] = value[q[i]];
+            return CELEB_OK;
         }
-        *offset += e->count;
+        /* Kept as stored; the floats are made when asked for (see find). */
+        e->q = malloc((size_t)e->count);
+        e->value = malloc(256 * sizeof *e->value);
+        if (!e->q || !e->value)
+            return celeb_fail(err, CELEB_ENOMEM, "out of memory loading %s", e->name);
+        memcpy(e->q, q, (size_t)e->count);
+        for (int v = 0; v < 256; v++)
+            e->value[v] = (float)(v * sc + mn);
     } else {
+        if (!(e->data = malloc((size_t)e->count * sizeof(float))))
+            return celeb_fail(err, CELEB_ENOMEM, "out of memory loading %s", e->name);
         if ((bin_size - *offset) / 4 < e->count)
             return celeb_fail(err, CELEB_EMODEL, "%s: weights file too short", e->name);
         const unsigned char *p = bin + *offset;
@@ -238,6 +244,8 @@ void nn_weights_free(nn_weights *w)
     for (int i = 0; i < w->count; i++) {
         free(w->items[i].name);
         free(w->items[i].data);
+        free(w->items[i].q);
+        free(w->items[i].value);
     }
     free(w->items);
     w->items = NULL;
@@ -250,7 +258,7 @@ static nn_weight *find(const nn_weights *w, const char *name, int rank, const in
 {
     for (int i = 0; i < w->count; i++) {
         nn_weight *e = &w->items[i];
-        if (!e->data || strcmp(e->name, name) != 0)
+        if (e->taken || strcmp(e->name, name) != 0)
             continue;
         int same = e->rank == rank;
         for (int d = 0; same && d < rank; d++)
@@ -268,16 +276,34 @@ static nn_weight *find(const nn_weights *w, const char *name, int rank, const in
 const float *nn_weights_get(const nn_weights *w, const char *name, int rank, const int *dims,
                             celeb_error *err)
 {
-    const nn_weight *e = find(w, name, rank, dims, err);
+    nn_weight *e = find(w, name, rank, dims, err);
+    if (e && !e->data) {   /* a quantized tensor's floats, made once */
+        if (!(e->data = malloc((size_t)e->count * sizeof *e->data))) {
+            celeb_fail(err, CELEB_ENOMEM, "out of memory for weight %s", name);
+            return NULL;
+        }
+        for (long i = 0; i < e->count; i++)
+            e->data[i] = e->value[e->q[i]];
+    }
     return e ? e->data : NULL;
 }
 
-float *nn_weights_take(nn_weights *w, const char *name, int rank, const int *dims,
-                       celeb_error *err)
+int nn_weights_take_filter(nn_weights *w, const char *name, int rank, const int *dims,
+                           nn_filter *f, celeb_error *err)
 {
+    memset(f, 0, sizeof *f);
     nn_weight *e = find(w, name, rank, dims, err);
-    float *data = e ? e->data : NULL;
-    if (e)
+    if (!e)
+        return CELEB_EMODEL;
+    if (e->data) {   /* floats as stored, or already made: the floats */
+        f->data = e->data;
         e->data = NULL;
-    return data;
+    } else {
+        f->q = e->q;
+        f->value = e->value;
+        e->q = NULL;
+        e->value = NULL;
+    }
+    e->taken = 1;
+    return CELEB_OK;
 }

@@ -6,7 +6,12 @@
  * padding. A quantized entry is prod(shape) uint8 values q, dequantized as
  * q*scale + min (computed in double, stored as float32); an unquantized entry
  * is prod(shape) little-endian float32 or int32. int32 entries are stored here
- * as floats too (they are graph constants we never use). */
+ * as floats too (they are graph constants we never use).
+ *
+ * A quantized float tensor stays quantized (1 byte a value) until its floats
+ * are asked for (nn_weights_get), or is handed over as it is
+ * (nn_weights_take_filter): the big filters are dequantized only while
+ * oneDNN packs them, so 47 MB of float copies are never all written. */
 #ifndef CELEB_NN_WEIGHTS_H
 #define CELEB_NN_WEIGHTS_H
 
@@ -19,8 +24,21 @@ typedef struct nn_weight {
     int rank;                /* 0..4 */
     int shape[NN_MAX_RANK];  /* dims, tfjs order (HWIO for conv filters) */
     long count;              /* prod(shape), 1 for a scalar */
-    float *data;             /* [count], owned */
+    float *data;             /* [count], owned; for a quantized float tensor made at first use */
+    unsigned char *q;        /* [count] a quantized float tensor as stored, owned, or NULL */
+    float *value;            /* [256] what each q stands for (q*scale + min), owned, or NULL */
+    int taken;               /* handed to a layer (nn_weights_take_filter) */
 } nn_weight;
+
+/* A filter as a layer keeps it: the floats, or the quantized bytes and the
+ * 256 values they stand for (4x smaller: the floats are made only while
+ * oneDNN packs them). Exactly one of data and q is set. */
+typedef struct nn_filter {
+    float *data;             /* [count], owned, or NULL */
+    unsigned char *q;        /* [count], owned, or NULL */
+    float *value;            /* [256], owned with q */
+} nn_filter;
+
 
 typedef struct nn_weights {
     int count;
@@ -51,9 +69,11 @@ void nn_weights_free(nn_weights *w);
 const float *nn_weights_get(const nn_weights *w, const char *name, int rank, const int *dims,
                             celeb_error *err);
 
-/* The same, but the data becomes the caller's (free it), so that a layer can
- * keep it without a copy; the name is gone from w then. */
-float *nn_weights_take(nn_weights *w, const char *name, int rank, const int *dims,
-                       celeb_error *err);
+/* The same, but the tensor becomes the caller's (nn_conv_init_filter takes
+ * it over), quantized if it was stored so, so that a layer can keep
+ * it small and without a copy; the name is gone from w then. Returns 0 or
+ * CELEB_EMODEL. */
+int nn_weights_take_filter(nn_weights *w, const char *name, int rank, const int *dims,
+                           nn_filter *f, celeb_error *err);
 
 #endif
