@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 /* addr (host order) inside net/bits. */
 static int in_v4(uint32_t addr, uint32_t net, int bits)
@@ -73,7 +72,7 @@ int url_guard_allow(const struct sockaddr *addr, void *ctx)
 
 int url_guard_check(const char *url, int allow_private, celeb_error *err)
 {
-    if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+    if (!fetch_is_url(url))
         return celeb_fail(err, CELEB_EINVAL, "only http and https URLs are fetched");
     char host[256];
     int rc = fetch_url_host(url, host, sizeof host, err);
