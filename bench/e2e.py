@@ -20,8 +20,10 @@ WHAT EACH FIGURE MEASURES
   celeb: wall time of the whole process `celeb detect --gallery bench/out/e2e-gallery.db
     --threads T GIF` (default 20 sampled frames: decode, detect, landmarks, embed, identify,
     group, JSON out; process start, model loading and gallery opening included), from
-    fork to exit, median of --runs runs after one untimed warm-up per GIF (the files are
-    in the page cache, as for a user running it twice). The runs of all GIFs and thread
+    fork to exit, median of --runs runs after one untimed warm-up per GIF and thread count
+    (the files are in the page cache and the nets' packed weights in their store,
+    CELEB_CACHE=<a temporary folder of this run>, as for a user running it twice: see
+    README, "Packed weights"). The runs of all GIFs and thread
     counts are interleaved so that a noisy spell on this shared machine spreads over all of
     them. Peak RSS: ru_maxrss of the child (os.wait4), the largest over the runs.
     Environment: the caller's, minus OMP_*/MALLOC_*/OPENBLAS_*/MKL_*/KMP_*/GOMP_*/DNNL_*/
@@ -214,7 +216,10 @@ def persons_summary(doc):
 
 # ---- ours ------------------------------------------------------------------------------------
 def bench_ours(celeb, gallery, gifs, threads, runs, tmp, wait_s):
-    env = clean_env()
+    # The nets' packed weights (src/nn/store.h) in a folder of this run's,
+    # made by the warm-up runs, as a user's ~/.cache/celeb after a first run.
+    cache = os.path.join(tmp, 'cache')
+    env = clean_env({'CELEB_CACHE': cache})
     res = {(g, t): {'wall': [], 'rss': [], 'cpu': [], 'inproc': [], 'doc': None, 'fail': None}
            for g in gifs for t in threads}
     so, se = os.path.join(tmp, 'out.json'), os.path.join(OUT, 'e2e-celeb.log')
@@ -233,8 +238,9 @@ def bench_ours(celeb, gallery, gifs, threads, runs, tmp, wait_s):
             return None, 'exit %d: %s' % (rc, (text or 'no output').strip()[:200])
         return (wall, rss, cpu, doc), None
 
-    for g in gifs:  # warm-up: page cache, first-use costs of the machine
-        once(g, threads[0])
+    for g in gifs:  # warm-up: page cache, the nets' stores (one per thread count)
+        for t in threads:
+            once(g, t)
     others, waited = [], 0.0
     for r in range(runs):
         waited += wait_quiet(wait_s)

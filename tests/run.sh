@@ -17,6 +17,10 @@ passed=0
 failed=0
 LOG=$(mktemp -d)
 trap 'rm -rf "$LOG"' EXIT
+# The nets keep their packed weights between processes (src/nn/store.h):
+# here in a folder of this run's, not the user's cache, made by the first
+# test that loads each net and read by all the others.
+export CELEB_CACHE="$LOG/cache"
 
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue

@@ -29,7 +29,14 @@ static void usage(FILE *out)
             "  enqueue MANIFEST add a manifest's items to a Redis stream for `celeb worker`\n"
             "  worker          consume a Redis stream: results by id, dead letters, --stats\n"
             "  serve           the HTTP JSON API and the web page (celeb serve --help)\n"
-            "  help            this text; `celeb COMMAND --help` for a command's options\n");
+            "  help            this text; `celeb COMMAND --help` for a command's options\n"
+            "\n"
+            "environment:\n"
+            "  CELEB_GALLERY   the gallery file when --gallery is not given\n"
+            "  CELEB_MODELS    the model folder (default: the build's models/)\n"
+            "  CELEB_CACHE     where the nets keep their packed weights between runs (~60 MB a\n"
+            "                  thread count; default $XDG_CACHE_HOME/celeb or ~/.cache/celeb;\n"
+            "                  empty: none, every run packs them anew)\n");
 }
 
 // ----------------------------------------------------------------------------

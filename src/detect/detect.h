@@ -16,6 +16,8 @@
 #define CELEB_DETECT_DETECT_H
 
 #include "../core/image.h"
+#include <stdint.h>
+
 #include "../nn/nn.h"
 
 typedef struct face_box {
@@ -55,7 +57,9 @@ typedef struct ssd_net {
      * (equal neighbouring rows shared): for a wide image, the rows below the
      * picture come from here instead of being computed. See ssd_detect. */
     const float **pad_row[SSD_STAGES];   /* [stage][row] -> row of w*c floats */
-    float *pad_pool[SSD_STAGES];         /* [stage]: its distinct rows, one block */
+    int pad_h[SSD_STAGES], pad_len[SSD_STAGES];   /* [stage]: rows, floats a row */
+    int32_t *pad_blob[SSD_STAGES];       /* [stage]: the rows as stored (see ssd.c), owned;
+                                            NULL when they are in the store's file */
     int have_pad;                        /* pad_row is made */
     int wide_images;                     /* seen before pad_row was made */
     struct det_cand *cand;         /* [5118] scratch for the score filter and NMS */

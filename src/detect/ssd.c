@@ -13,7 +13,9 @@
 
 #define BN_EPS 0.0010000000474974513f
 #define SSD_IOU 0.5
-#define SSD_BAND_AFTER 4   /* wide images run whole before the padding reference is made */
+#define SSD_BAND_AFTER 4   /* wide images run whole before the padding reference is made
+                              (when there is no store to keep it for the next process) */
+#define PAD_BLOB_ID (1 << 20)   /* + stage: the padding reference's blobs in the store */
 
 /* Output channels of MobilenetV1 Conv2d_1..13 (depthwise keeps the input's). */
 static const int mobilenet_cout[13] = {64, 128, 128, 256, 256, 512, 512,
@@ -139,6 +141,8 @@ static int load_anchors(ssd_net *net, const nn_weights *w, celeb_error *err)
     return CELEB_OK;
 }
 
+static void pad_from_store(ssd_net *net);   /* the band's reference (below) */
+
 int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)
 {
     memset(net, 0, sizeof *net);
@@ -172,8 +176,10 @@ int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error
         if (!net->cand || !net->keep)
             rc = celeb_fail(err, CELEB_ENOMEM, "out of memory loading SSD");
     }
-    if (rc == 0)
-        rc = nn_exec_init(&net->exec, ctx, err);
+    if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0) {
+        nn_exec_open_store(&net->exec, "ssd_mobilenetv1_model", w.sha256);
+        pad_from_store(net);
+    }
     nn_weights_free(&w);
     if (rc < 0)
         ssd_free(net);
@@ -184,9 +190,9 @@ void ssd_free(ssd_net *net)
 {
     for (int s = 0; s < SSD_STAGES; s++) {
         free(net->pad_row[s]);
-        free(net->pad_pool[s]);
+        free(net->pad_blob[s]);
         net->pad_row[s] = NULL;
-        net->pad_pool[s] = NULL;
+        net->pad_blob[s] = NULL;
     }
     net->have_pad = 0;
     nn_conv_free(&net->conv0);
@@ -245,41 +251,95 @@ typedef struct ssd_pass {
 } ssd_pass;
 
 /* Rows [from, to) of stage s's output from the all-padding reference. */
-static void fill_pad_rows(const ssd_net *net, int s, nn_tensor t, int from, int to)
+static void fill_pad_rows(ssd_pass *ps, int s, nn_tensor t, int from, int to)
 {
+    const ssd_net *net = ps->net;
     size_t row = (size_t)t.w * t.c;
+    if (net->pad_h[s] != t.h || (size_t)net->pad_len[s] != row) {
+        ps->x->status = CELEB_EINTERNAL;
+        celeb_fail(&ps->x->err, CELEB_EINTERNAL, "padding reference of stage %d does not fit", s);
+        return;
+    }
     for (int r = from; r < to && r < t.h; r++)
         memcpy(t.data + r * row, net->pad_row[s][r], row * sizeof(float));
 }
 
+/* A stage's reference as kept (and stored), in int32s: h, the floats a row
+ * has, the number of distinct rows, which distinct row each of the h rows
+ * is; then the distinct rows' floats. Points pad_row[s] into blob (which
+ * has `size` bytes) once it is checked whole. */
+static int use_pad_blob(ssd_net *net, int s, const int32_t *blob, size_t size)
+{
+    if (size < 3 * sizeof *blob)
+        return -1;
+    long h = blob[0], len = blob[1], distinct = blob[2];
+    if (h <= 0 || len <= 0 || distinct <= 0 || distinct > h || len > (1 << 24) ||
+        size != (size_t)(3 + h) * sizeof *blob + (size_t)distinct * len * sizeof(float))
+        return -1;
+    const float *rows = (const float *)(blob + 3 + h);
+    const float **row = malloc((size_t)h * sizeof *row);
+    if (!row)
+        return -1;
+    for (long r = 0; r < h; r++) {
+        if (blob[3 + r] < 0 || blob[3 + r] >= distinct) {
+            free(row);
+            return -1;
+        }
+        row[r] = rows + (size_t)blob[3 + r] * len;
+    }
+    free(net->pad_row[s]);
+    net->pad_row[s] = row;
+    net->pad_h[s] = (int)h;
+    net->pad_len[s] = (int)len;
+    return 0;
+}
+
 /* Keeps stage s's output rows of the all-padding pass, sharing storage
- * between equal neighbouring rows (most of them). */
+ * between equal neighbouring rows (most of them), and hands them to the store. */
 static void capture_rows(ssd_pass *ps, int s, nn_tensor t)
 {
     ssd_net *net = ps->net;
     size_t row = (size_t)t.w * t.c, distinct = 0;
     for (int r = 0; r < t.h; r++)
         distinct += r == 0 || memcmp(t.data + r * row, t.data + (r - 1) * row, row * sizeof(float));
-    free(net->pad_row[s]);   /* from an earlier attempt that ran out of memory */
-    free(net->pad_pool[s]);
-    net->pad_row[s] = malloc((size_t)t.h * sizeof(float *));
-    net->pad_pool[s] = malloc(distinct * row * sizeof(float));
-    if (!net->pad_row[s] || !net->pad_pool[s]) {
+    size_t size = (size_t)(3 + t.h) * sizeof(int32_t) + distinct * row * sizeof(float);
+    free(net->pad_blob[s]);   /* from an earlier attempt that ran out of memory */
+    int32_t *blob = net->pad_blob[s] = malloc(size);
+    if (!blob) {
         ps->x->status = CELEB_ENOMEM;
         celeb_fail(&ps->x->err, CELEB_ENOMEM, "out of memory");
         return;
     }
-    float *next = net->pad_pool[s];
+    blob[0] = t.h;
+    blob[1] = (int32_t)row;
+    blob[2] = (int32_t)distinct;
+    float *rows = (float *)(blob + 3 + t.h);
+    int32_t k = -1;
     for (int r = 0; r < t.h; r++) {
         const float *src = t.data + r * row;
-        if (r > 0 && !memcmp(src, src - row, row * sizeof(float))) {
-            net->pad_row[s][r] = net->pad_row[s][r - 1];
-        } else {
-            memcpy(next, src, row * sizeof(float));
-            net->pad_row[s][r] = next;
-            next += row;
-        }
+        if (r == 0 || memcmp(src, src - row, row * sizeof(float)))
+            memcpy(rows + (size_t)++k * row, src, row * sizeof(float));
+        blob[3 + r] = k;
     }
+    if (use_pad_blob(net, s, blob, size) < 0) {
+        ps->x->status = CELEB_ENOMEM;
+        celeb_fail(&ps->x->err, CELEB_ENOMEM, "out of memory");
+        return;
+    }
+    nn_store_put(&ps->x->store, PAD_BLOB_ID + s, NULL, blob, size);
+}
+
+/* The padding reference from the store, if an earlier process kept it whole. */
+static void pad_from_store(ssd_net *net)
+{
+    int s = 0;
+    for (; s < SSD_STAGES; s++) {
+        size_t size = 0;
+        const int32_t *blob = nn_store_find(&net->exec.store, PAD_BLOB_ID + s, NULL, &size);
+        if (!blob || use_pad_blob(net, s, blob, size) < 0)
+            break;
+    }
+    net->have_pad = s == SSD_STAGES;
 }
 
 /* One layer of the chain (it consumes `in`). In a band, *rows is how many
@@ -296,7 +356,7 @@ static nn_tensor stage(ssd_pass *ps, nn_conv_layer *l, nn_tensor in, int *rows, 
     } else {
         out = nn_conv_rows(ps->x, l, in, *rows, rows);
         if (!ps->x->status)
-            fill_pad_rows(ps->net, s, out, *rows, full ? out.h : *rows + 2);
+            fill_pad_rows(ps, s, out, *rows, full ? out.h : *rows + 2);
     }
     if (ps->capture && !ps->x->status)
         capture_rows(ps, s, out);
@@ -378,9 +438,11 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
 
     int rows = picture_rows(img);
     /* The reference costs a whole pass, and the band's primitives must be
-     * made: it pays from about the fifth wide image on (a server, a long
-     * video). Until then the images run whole. */
-    if (rows < SSD_INPUT && !net->have_pad && net->wide_images++ < SSD_BAND_AFTER)
+     * made: in one process it pays from about the fifth wide image on (a
+     * server, a long video), so until then the images run whole; with a
+     * store it is made once for every process to come. */
+    if (rows < SSD_INPUT && !net->have_pad && !net->exec.store.path[0] &&
+        net->wide_images++ < SSD_BAND_AFTER)
         rows = SSD_INPUT;
     if (rows < SSD_INPUT && !net->have_pad) {
         int rc = make_pad_reference(net, err);
@@ -405,6 +467,7 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
     nn_tensor pred[6];
     ssd_pass ps = {net, x, rows < SSD_INPUT, 0, 0};
     run_chain(&ps, h, rows, pred);
+    nn_exec_end(x);   /* keeps what this pass (and the reference's) packed and made */
     if (x->status)
         return celeb_fail(err, x->status, "SSD: %s", x->err.message);
 

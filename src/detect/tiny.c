@@ -95,8 +95,8 @@ int tiny_load(tiny_net *net, const nn_ctx *ctx, const char *model_dir, int input
         if (!net->cand || !net->keep)
             rc = celeb_fail(err, CELEB_ENOMEM, "out of memory loading tiny");
     }
-    if (rc == 0)
-        rc = nn_exec_init(&net->exec, ctx, err);
+    if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0)
+        nn_exec_open_store(&net->exec, "tiny_face_detector_model", w.sha256);
     nn_weights_free(&w);
     if (rc < 0)
         tiny_free(net);
@@ -183,6 +183,7 @@ int tiny_detect(tiny_net *net, const image *img, double min_score, face_box *out
         leaky(x, h);
     }
     h = nn_conv(x, &net->conv8, h);       // 13x13x25
+    nn_exec_end(x);
     if (x->status)
         return celeb_fail(err, x->status, "tiny: %s", x->err.message);
     int cells = h.h;

@@ -90,8 +90,8 @@ int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_e
         const float *fc = nn_weights_get(&w, "fc", 2, fc_shape, err);
         rc = fc ? nn_fc_init(&net->fc, 256, RECOG_DIM, fc, NULL, err) : CELEB_EMODEL;
     }
-    if (rc == 0)
-        rc = nn_exec_init(&net->exec, ctx, err);
+    if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0)
+        nn_exec_open_store(&net->exec, "face_recognition_model", w.sha256);
     nn_weights_free(&w);
     if (rc < 0)
         recog_free(net);
@@ -173,6 +173,7 @@ static int forward_chunk(recog_net *net, const float *inputs, int n, float *out,
     }
     h = nn_mean_hw(x, h);                   // 256
     h = nn_fc(x, &net->fc, h);              // 128
+    nn_exec_end(x);
 
     if (x->status)
         return celeb_fail(err, x->status, "recognition net: %s", x->err.message);

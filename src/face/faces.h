@@ -34,6 +34,8 @@ typedef enum face_align {
 
 typedef struct face_engine_options {
     const char *model_dir;   /* folder with the face-api weights; NULL = face_default_model_dir() */
+    const char *cache_dir;   /* where the nets keep their packed weights between processes
+                                (nn/store.h); NULL = nn_store_default_dir(), "" = nowhere */
     int threads;             /* <= 0: one per core */
     face_detector detector;  /* SSD (default) or tiny */
     float min_score;         /* detection threshold; 0 = the detector's default (0.5) */
@@ -46,6 +48,7 @@ typedef struct face_engine_options {
 
 typedef struct face_engine {
     face_engine_options opt;
+    char cache_dir[1024];    /* the folder opt.cache_dir resolved to, "" for none */
     nn_ctx ctx;
     ssd_net ssd;
     tiny_net tiny;

@@ -83,8 +83,8 @@ int lm_load(lm_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *
         const float *fb = nn_weights_get(&w, "fc/bias", 1, bshape, err);
         rc = fw && fb ? nn_fc_init(&net->fc, 256, 2 * LM_POINTS, fw, fb, err) : CELEB_EMODEL;
     }
-    if (rc == 0)
-        rc = nn_exec_init(&net->exec, ctx, err);
+    if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0)
+        nn_exec_open_store(&net->exec, "face_landmark_68_model", w.sha256);
     nn_weights_free(&w);
     if (rc < 0)
         lm_free(net);
@@ -142,6 +142,7 @@ static int forward_chunk(lm_net *net, const float *inputs, int n, float *out, ce
         h = dense_block(x, &net->dense[i], h);   // 56x56x32, 28x28x64, 14x14x128, 7x7x256
     h = nn_mean_hw(x, h);                         // avgPool 7x7 stride 2 valid -> 256
     h = nn_fc(x, &net->fc, h);                    // 136
+    nn_exec_end(x);
 
     if (x->status)
         return celeb_fail(err, x->status, "landmark net: %s", x->err.message);

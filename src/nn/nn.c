@@ -143,7 +143,20 @@ void nn_exec_free(nn_exec *x)
     for (int a = 0; a < 3; a++)
         cache_free(&x->add[a]);
     cache_free(&x->reorder);
+    nn_store_close(&x->store);
     memset(x, 0, sizeof *x);
+}
+
+void nn_exec_open_store(nn_exec *x, const char *model, const char *weights_sha256)
+{
+    nn_store_close(&x->store);
+    nn_store_open(&x->store, x->ctx->cache_dir, model, weights_sha256, x->ctx->threads);
+}
+
+void nn_exec_end(nn_exec *x)
+{
+    if (!x->status)
+        nn_store_save(&x->store);
 }
 
 void nn_exec_begin(nn_exec *x)
@@ -407,6 +420,31 @@ int nn_winograd_pays(const nn_exec *x, int n, int h)
     return (n >= 8 && h >= 3) || h >= 8;
 }
 
+/* p's weights become the layer's packed copy in their layout, shared by
+ * its primitives that choose the same one. */
+static void keep_packed(nn_conv_layer *l, nn_prim *p)
+{
+    if (l->npacked == NN_PRIM_CACHE)
+        return;   /* p keeps them to itself */
+    l->packed[l->npacked++] = p->weights;   /* the layer owns it from now on */
+    p->shared_weights = 1;
+    /* Other layouts can be made from q or from this copy; Winograd's cannot
+     * be read back, so a layer that may use it and has no q keeps the plain
+     * weights. */
+    if (!l->winograd || l->q) {
+        free(l->weights);
+        l->weights = NULL;
+    }
+}
+
+/* Undoes conv_prim's cache_add of *p (the last slot taken) after a failure. */
+static void drop_prim(nn_conv_layer *l, nn_prim **p)
+{
+    prim_release(*p);
+    l->cache.count--;
+    *p = NULL;
+}
+
 /* An n x c x h x w activation descriptor, NHWC or blocked nChw16c. */
 static void act_md(dnnl_memory_desc_t *md, int n, int h, int w, int c, int blocked)
 {
@@ -477,13 +515,24 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
             p->weights = l->packed[i];
             p->shared_weights = 1;
             ok = dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success;
-            if (!ok) {
-                prim_release(p);
-                l->cache.count--;
-                p = NULL;
-            }
+            if (!ok)
+                drop_prim(l, &p);
             goto done;
         }
+    }
+    /* Packed by an earlier process: used in place. The layer's name in the
+     * store is its place in the net's struct, which holds x too (nn.h). */
+    long id = (long)((const char *)l - (const char *)x);
+    size_t kept_size = 0;
+    const void *kept = p ? nn_store_find(&x->store, (int)id, wmd, &kept_size) : NULL;
+    if (kept) {
+        ok = dnnl_memory_create(&p->weights, wmd, ctx->engine, (void *)kept) == dnnl_success &&
+             dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success;
+        if (ok)
+            keep_packed(l, p);
+        else
+            drop_prim(l, &p);
+        goto done;
     }
     if (p) {
         /* From the plain filter, or when there is none, from the first packed copy. */
@@ -504,22 +553,14 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
             args[1] = (dnnl_exec_arg_t){DNNL_ARG_TO, p->weights};
             ok = dnnl_primitive_execute(reorder, ctx->stream, 2, args) == dnnl_success;
         }
-        if (ok && l->npacked < NN_PRIM_CACHE) {
-            l->packed[l->npacked++] = p->weights;   /* the layer owns it from now on */
-            p->shared_weights = 1;
-            /* Other layouts can be made from q or from this copy; Winograd's
-             * cannot be read back, so a layer that may use it and has no q
-             * keeps the plain weights. */
-            if (!l->winograd || l->q) {
-                free(l->weights);
-                l->weights = NULL;
-            }
-        }
-        if (!ok) {
-            prim_release(p);
-            l->cache.count--;   /* the slot was the last one taken */
-            p = NULL;
-        }
+        void *bytes = NULL;   /* kept for the store only while the layer owns them */
+        if (ok && l->npacked < NN_PRIM_CACHE &&
+            dnnl_memory_get_data_handle(p->weights, &bytes) == dnnl_success)
+            nn_store_put(&x->store, (int)id, wmd, bytes, dnnl_memory_desc_get_size(wmd));
+        if (ok)
+            keep_packed(l, p);
+        else
+            drop_prim(l, &p);
     }
 done:
     if (reorder)

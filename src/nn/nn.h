@@ -28,6 +28,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include "../core/error.h"
+#include "store.h"
 #include "weights.h"
 
 // ----------------------------------------------------------------------------
@@ -56,6 +57,7 @@ typedef struct nn_ctx {
     dnnl_stream_t stream;
     int threads;
     nn_arena *arena;    /* shared by the nets of this context */
+    const char *cache_dir;   /* where the nets' stores are (store.h), or NULL for none; not owned */
 } nn_ctx;
 
 /* threads <= 0 means one per core. Returns 0 or CELEB_EINTERNAL. */
@@ -104,13 +106,25 @@ typedef struct nn_exec {
     double flops;               /* multiply-adds x 2 of the convs and fc of this pass */
     int status;                 /* 0, or the first error of this pass */
     celeb_error err;
+    nn_store store;             /* the net's packed weights from earlier processes (store.h) */
 } nn_exec;
 
 int nn_exec_init(nn_exec *x, const nn_ctx *ctx, celeb_error *err);
 void nn_exec_free(nn_exec *x);
 
+/* Lets the net's conv layers take their packed weights from the store of
+ * model (weights_sha256: of its file) in ctx->cache_dir, and keep them
+ * there (see nn_exec_end). Without it, or without a cache folder, every
+ * process packs them anew. A layer is known in the store by its offset
+ * from x, so the net's layers and its nn_exec must be fields of one struct
+ * (as every net here is: one struct of layers). */
+void nn_exec_open_store(nn_exec *x, const char *model, const char *weights_sha256);
+
 /* Starts a pass: clears the error and recycles the arena. */
 void nn_exec_begin(nn_exec *x);
+
+/* Ends a pass: what it packed anew goes to the store (if the pass did not fail). */
+void nn_exec_end(nn_exec *x);
 
 /* A fresh n x h x w x c tensor from the arena (contents undefined), with
  * one reference. */
