@@ -5,6 +5,8 @@
 #include "../core/sha256.h"
 
 #include <cJSON.h>
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +54,17 @@ static int parse_entry(nn_weight *e, const cJSON *j, const unsigned char *bin, l
             return celeb_fail(err, CELEB_EMODEL, "%s: weights file too short", e->name);
         const unsigned char *q = bin + *offset;
         const double sc = scale->valuedouble, mn = min->valuedouble;
+        /* Every q*scale + min must be a float (and, for int32, a long): a
+         * manifest with a scale of 1e300 is broken, not a model. */
+        if (!isfinite(sc) || !isfinite(mn) || fabs(mn) + 255.0 * fabs(sc) > FLT_MAX)
+            return celeb_fail(err, CELEB_EMODEL, "%s: quantization scale/min out of range", e->name);
         *offset += e->count;
         if (is_int) {
             if (!(e->data = malloc((size_t)e->count * sizeof(float))))
                 return celeb_fail(err, CELEB_ENOMEM, "out of memory loading %s", e->name);
             for (long i = 0; i < e->count; i++) {
                 double v = q[i] * sc + mn;
-                e->data[i] = (float)(long)(v < 0 ? v - 0.5 : v + 0.5);
+                e->data[i] = (float)round(v);   /* half away from zero */
             }
             return CELEB_OK;
         }
