@@ -18,8 +18,9 @@ failed=0
 LOG=$(mktemp -d)
 trap 'rm -rf "$LOG"' EXIT
 # The nets keep their packed weights between processes (src/nn/store.h):
-# here in a folder of this run's, not the user's cache, made by the first
-# test that loads each net and read by all the others.
+# here in a folder of this run's, not the user's cache. Each program has its
+# own files (they are keyed by its build id): the first run of `celeb` makes
+# them and the CLI tests after it read them.
 export CELEB_CACHE="$LOG/cache"
 
 for t in "$BUILD"/tests/test_*; do

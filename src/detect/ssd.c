@@ -142,6 +142,7 @@ static int load_anchors(ssd_net *net, const nn_weights *w, celeb_error *err)
 }
 
 static void pad_from_store(ssd_net *net);   /* the band's reference (below) */
+static void free_pad(ssd_net *net);
 
 int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *err)
 {
@@ -177,7 +178,7 @@ int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error
             rc = celeb_fail(err, CELEB_ENOMEM, "out of memory loading SSD");
     }
     if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0) {
-        nn_exec_open_store(&net->exec, "ssd_mobilenetv1_model", w.sha256);
+        nn_exec_open_store(&net->exec, "ssd_mobilenetv1_model", &w);
         pad_from_store(net);
     }
     nn_weights_free(&w);
@@ -186,7 +187,7 @@ int ssd_load(ssd_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error
     return rc;
 }
 
-void ssd_free(ssd_net *net)
+static void free_pad(ssd_net *net)
 {
     for (int s = 0; s < SSD_STAGES; s++) {
         free(net->pad_row[s]);
@@ -195,6 +196,11 @@ void ssd_free(ssd_net *net)
         net->pad_blob[s] = NULL;
     }
     net->have_pad = 0;
+}
+
+void ssd_free(ssd_net *net)
+{
+    free_pad(net);
     nn_conv_free(&net->conv0);
     for (int i = 0; i < 13; i++) {
         nn_conv_free(&net->depthwise[i]);
@@ -248,6 +254,7 @@ typedef struct ssd_pass {
     int band;        /* 1: compute only `rows` rows of each layer */
     int capture;     /* 1: the all-padding pass, keeping every output row */
     int stage;       /* index of the next layer output */
+    int misfit;      /* the padding reference did not fit a stage's output */
 } ssd_pass;
 
 /* Rows [from, to) of stage s's output from the all-padding reference. */
@@ -256,6 +263,7 @@ static void fill_pad_rows(ssd_pass *ps, int s, nn_tensor t, int from, int to)
     const ssd_net *net = ps->net;
     size_t row = (size_t)t.w * t.c;
     if (net->pad_h[s] != t.h || (size_t)net->pad_len[s] != row) {
+        ps->misfit = 1;   /* a stored reference of other shapes: ssd_detect runs whole */
         ps->x->status = CELEB_EINTERNAL;
         celeb_fail(&ps->x->err, CELEB_EINTERNAL, "padding reference of stage %d does not fit", s);
         return;
@@ -303,8 +311,7 @@ static void capture_rows(ssd_pass *ps, int s, nn_tensor t)
     for (int r = 0; r < t.h; r++)
         distinct += r == 0 || memcmp(t.data + r * row, t.data + (r - 1) * row, row * sizeof(float));
     size_t size = (size_t)(3 + t.h) * sizeof(int32_t) + distinct * row * sizeof(float);
-    free(net->pad_blob[s]);   /* from an earlier attempt that ran out of memory */
-    int32_t *blob = net->pad_blob[s] = malloc(size);
+    int32_t *blob = malloc(size);
     if (!blob) {
         ps->x->status = CELEB_ENOMEM;
         celeb_fail(&ps->x->err, CELEB_ENOMEM, "out of memory");
@@ -322,11 +329,16 @@ static void capture_rows(ssd_pass *ps, int s, nn_tensor t)
         blob[3 + r] = k;
     }
     if (use_pad_blob(net, s, blob, size) < 0) {
+        free(blob);
         ps->x->status = CELEB_ENOMEM;
         celeb_fail(&ps->x->err, CELEB_ENOMEM, "out of memory");
         return;
     }
+    /* In the store in place of an earlier attempt's (a pass that failed
+     * later), which only then is freed. */
     nn_store_put(&ps->x->store, PAD_BLOB_ID + s, NULL, blob, size);
+    free(net->pad_blob[s]);
+    net->pad_blob[s] = blob;
 }
 
 /* The padding reference from the store, if an earlier process kept it whole. */
@@ -402,7 +414,7 @@ static int make_pad_reference(ssd_net *net, celeb_error *err)
     if (!x->status)
         for (size_t i = 0; i < nn_numel(h); i++)
             h.data[i] = -1.0f;   /* a padding pixel, 0, after x/127.5 - 1 */
-    ssd_pass ps = {net, x, 0, 1, 0};
+    ssd_pass ps = {net, x, 0, 1, 0, 0};
     nn_tensor pred[6];
     run_chain(&ps, h, SSD_INPUT, pred);
     if (x->status)
@@ -450,23 +462,29 @@ int ssd_detect(ssd_net *net, const image *img, double min_score, int max_results
             return rc;
     }
     nn_exec *x = &net->exec;
-    nn_exec_begin(x);
-
-    /* toBatchTensor(512, false): pad bottom/right, bilinear; then x/127.5 - 1. */
-    nn_tensor h = nn_tensor_new(x, 1, SSD_INPUT, SSD_INPUT, 3);
-    if (!x->status) {
-        static const input_norm raw = {{0.0f, 0.0f, 0.0f}, 1.0f, 0.0f};
-        /* In a band the first conv reads 2 rows past the picture's: the rest
-         * of the input is never read. */
-        int need = rows + 2 < SSD_INPUT ? rows + 2 : SSD_INPUT;
-        input_rows_from_region(img, (int_rect){0, 0, img->width, img->height}, SSD_INPUT, 0,
-                               &raw, need, h.data);
-        det_div_add(h.data, (size_t)need * SSD_INPUT * 3, 127.5f, -1.0f);
-    }
-
     nn_tensor pred[6];
-    ssd_pass ps = {net, x, rows < SSD_INPUT, 0, 0};
-    run_chain(&ps, h, rows, pred);
+    for (int attempt = 0;; attempt++) {
+        nn_exec_begin(x);
+        /* toBatchTensor(512, false): pad bottom/right, bilinear; then x/127.5 - 1. */
+        nn_tensor h = nn_tensor_new(x, 1, SSD_INPUT, SSD_INPUT, 3);
+        if (!x->status) {
+            static const input_norm raw = {{0.0f, 0.0f, 0.0f}, 1.0f, 0.0f};
+            /* In a band the first conv reads 2 rows past the picture's: the
+             * rest of the input is never read. */
+            int need = rows + 2 < SSD_INPUT ? rows + 2 : SSD_INPUT;
+            input_rows_from_region(img, (int_rect){0, 0, img->width, img->height}, SSD_INPUT, 0,
+                                   &raw, need, h.data);
+            det_div_add(h.data, (size_t)need * SSD_INPUT * 3, 127.5f, -1.0f);
+        }
+        ssd_pass ps = {net, x, rows < SSD_INPUT, 0, 0, 0};
+        run_chain(&ps, h, rows, pred);
+        if (!ps.misfit || attempt > 0)
+            break;
+        /* A stored reference that does not fit these layers is no error:
+         * forget it (the next wide image makes one) and run whole. */
+        free_pad(net);
+        rows = SSD_INPUT;
+    }
     nn_exec_end(x);   /* keeps what this pass (and the reference's) packed and made */
     if (x->status)
         return celeb_fail(err, x->status, "SSD: %s", x->err.message);

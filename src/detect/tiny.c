@@ -96,7 +96,7 @@ int tiny_load(tiny_net *net, const nn_ctx *ctx, const char *model_dir, int input
             rc = celeb_fail(err, CELEB_ENOMEM, "out of memory loading tiny");
     }
     if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0)
-        nn_exec_open_store(&net->exec, "tiny_face_detector_model", w.sha256);
+        nn_exec_open_store(&net->exec, "tiny_face_detector_model", &w);
     nn_weights_free(&w);
     if (rc < 0)
         tiny_free(net);

@@ -91,7 +91,7 @@ int recog_load(recog_net *net, const nn_ctx *ctx, const char *model_dir, celeb_e
         rc = fc ? nn_fc_init(&net->fc, 256, RECOG_DIM, fc, NULL, err) : CELEB_EMODEL;
     }
     if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0)
-        nn_exec_open_store(&net->exec, "face_recognition_model", w.sha256);
+        nn_exec_open_store(&net->exec, "face_recognition_model", &w);
     nn_weights_free(&w);
     if (rc < 0)
         recog_free(net);

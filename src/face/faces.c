@@ -33,10 +33,12 @@ int face_engine_open(face_engine *e, const face_engine_options *opt, celeb_error
     if (e->opt.tiny_size % 32 != 0)
         return celeb_fail(err, CELEB_EINVAL, "tiny detector size %d is not a multiple of 32",
                           e->opt.tiny_size);
-    if (e->opt.cache_dir)
-        snprintf(e->cache_dir, sizeof e->cache_dir, "%s", e->opt.cache_dir);
-    else if (!nn_store_default_dir(e->cache_dir, sizeof e->cache_dir))
+    if (e->opt.cache_dir) {
+        if (snprintf(e->cache_dir, sizeof e->cache_dir, "%s", e->opt.cache_dir) >= (int)sizeof e->cache_dir)
+            e->cache_dir[0] = '\0';   /* too long a path: no store rather than another folder */
+    } else if (!nn_store_default_dir(e->cache_dir, sizeof e->cache_dir)) {
         e->cache_dir[0] = '\0';
+    }
     int rc = nn_ctx_init(&e->ctx, e->opt.threads, err);
     e->ctx.cache_dir = e->cache_dir[0] ? e->cache_dir : NULL;
     if (rc == 0)

@@ -84,7 +84,7 @@ int lm_load(lm_net *net, const nn_ctx *ctx, const char *model_dir, celeb_error *
         rc = fw && fb ? nn_fc_init(&net->fc, 256, 2 * LM_POINTS, fw, fb, err) : CELEB_EMODEL;
     }
     if (rc == 0 && (rc = nn_exec_init(&net->exec, ctx, err)) == 0)
-        nn_exec_open_store(&net->exec, "face_landmark_68_model", w.sha256);
+        nn_exec_open_store(&net->exec, "face_landmark_68_model", &w);
     nn_weights_free(&w);
     if (rc < 0)
         lm_free(net);

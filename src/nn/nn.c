@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,10 +148,13 @@ void nn_exec_free(nn_exec *x)
     memset(x, 0, sizeof *x);
 }
 
-void nn_exec_open_store(nn_exec *x, const char *model, const char *weights_sha256)
+void nn_exec_open_store(nn_exec *x, const char *model, const nn_weights *w)
 {
+    char both[130] = "";
+    if (w->sha256[0] && w->manifest_sha256[0])
+        snprintf(both, sizeof both, "%s%s", w->sha256, w->manifest_sha256);
     nn_store_close(&x->store);
-    nn_store_open(&x->store, x->ctx->cache_dir, model, weights_sha256, x->ctx->threads);
+    nn_store_open(&x->store, x->ctx->cache_dir, model, both, x->ctx->threads);
 }
 
 void nn_exec_end(nn_exec *x)
@@ -528,11 +532,17 @@ static nn_prim *conv_prim(nn_exec *x, nn_conv_layer *l, int n, int h, int w, int
     if (kept) {
         ok = dnnl_memory_create(&p->weights, wmd, ctx->engine, (void *)kept) == dnnl_success &&
              dnnl_memory_create(&p->bias, &bmd, ctx->engine, l->bias) == dnnl_success;
-        if (ok)
+        if (ok) {
             keep_packed(l, p);
-        else
-            drop_prim(l, &p);
-        goto done;
+            goto done;
+        }
+        /* Never an error of the store's: pack as without one. */
+        dnnl_memory_t *made_mem[2] = {&p->weights, &p->bias};
+        for (int i = 0; i < 2; i++)
+            if (*made_mem[i]) {
+                dnnl_memory_destroy(*made_mem[i]);
+                *made_mem[i] = NULL;
+            }
     }
     if (p) {
         /* From the plain filter, or when there is none, from the first packed copy. */

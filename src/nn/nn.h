@@ -113,12 +113,12 @@ int nn_exec_init(nn_exec *x, const nn_ctx *ctx, celeb_error *err);
 void nn_exec_free(nn_exec *x);
 
 /* Lets the net's conv layers take their packed weights from the store of
- * model (weights_sha256: of its file) in ctx->cache_dir, and keep them
+ * model (w: its weights, for their sha256s) in ctx->cache_dir, and keep them
  * there (see nn_exec_end). Without it, or without a cache folder, every
  * process packs them anew. A layer is known in the store by its offset
  * from x, so the net's layers and its nn_exec must be fields of one struct
  * (as every net here is: one struct of layers). */
-void nn_exec_open_store(nn_exec *x, const char *model, const char *weights_sha256);
+void nn_exec_open_store(nn_exec *x, const char *model, const nn_weights *w);
 
 /* Starts a pass: clears the error and recycles the arena. */
 void nn_exec_begin(nn_exec *x);

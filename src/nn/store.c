@@ -44,11 +44,23 @@ typedef struct file_blob {
 // ----------------------------------------------------------------------------
 // The key
 
-/* The running program's GNU build id as hex, or "" (then there is no
- * store: nothing else says which code made the bytes). */
+static void store_key(const char *weights_id, int threads, char key[65]);
+
+/* The GNU build id, as hex, of the object this code is linked into (the
+ * program, or a shared library holding libceleb), or "": then there is no
+ * store, as nothing else says which code made the bytes. */
 static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
 {
     char *hex = data;
+    uintptr_t self = (uintptr_t)&store_key;
+    int mine = 0;
+    for (int i = 0; i < info->dlpi_phnum && !mine; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t at = info->dlpi_addr + ph->p_vaddr;
+        mine = ph->p_type == PT_LOAD && self >= at && self - at < ph->p_memsz;
+    }
+    if (!mine)
+        return 0;   /* the next object */
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_NOTE)
@@ -67,22 +79,23 @@ static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
             p = (const char *)desc + ((n->n_descsz + 3) & ~3u);
         }
     }
-    return 1;   /* the first object is the program itself: stop there */
+    return 1;
 }
 
-static void store_key(const char *weights_sha256, int threads, char key[65])
+static void store_key(const char *weights_id, int threads, char key[65])
 {
     char build[129] = "";
     dl_iterate_phdr(note_build_id, build);
     key[0] = '\0';
-    if (!build[0] || !weights_sha256 || !weights_sha256[0])
+    if (!build[0] || !weights_id || !weights_id[0])
         return;
     const dnnl_version_t *v = dnnl_version();
     char text[512];
     int n = snprintf(text, sizeof text, "%s build %s onednn %d.%d.%d %s isa %d threads %d weights %s",
                      MAGIC, build, v->major, v->minor, v->patch, v->hash ? v->hash : "",
-                     (int)dnnl_get_effective_cpu_isa(), threads, weights_sha256);
-    sha256_hex(text, (size_t)n, key);
+                     (int)dnnl_get_effective_cpu_isa(), threads, weights_id);
+    if (n > 0 && (size_t)n < sizeof text)
+        sha256_hex(text, (size_t)n, key);
 }
 
 // ----------------------------------------------------------------------------
@@ -138,11 +151,11 @@ static int add_blob(nn_store *s, const nn_store_blob *b)
 /* Maps the file at s->path and takes its blobs, if it is whole and for s->key. */
 static void read_file(nn_store *s)
 {
-    int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0)
         return;
-    if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(file_header)) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(file_header)) {
         close(fd);
         return;
     }
@@ -175,15 +188,16 @@ static void read_file(nn_store *s)
     }
     s->map = map;
     s->map_size = size;
+    utimensat(AT_FDCWD, s->path, NULL, 0);   /* in use: among the newest for prune */
 }
 
-void nn_store_open(nn_store *s, const char *dir, const char *model, const char *weights_sha256,
+void nn_store_open(nn_store *s, const char *dir, const char *model, const char *weights_id,
                    int threads)
 {
     memset(s, 0, sizeof *s);
     if (!dir || !*dir || !model)
         return;
-    store_key(weights_sha256, threads, s->key);
+    store_key(weights_id, threads, s->key);
     if (!s->key[0] || make_dirs(dir) < 0)
         return;
     if (snprintf(s->path, sizeof s->path, "%s/%s-%.16s.pack", dir, model, s->key) >= (int)sizeof s->path) {
@@ -214,6 +228,14 @@ void nn_store_put(nn_store *s, int id, const dnnl_memory_desc_t *md, const void 
     nn_store_blob b = {.id = id, .has_md = md != NULL, .data = data, .size = size};
     if (md)
         b.md = *md;
+    for (int i = 0; i < s->count; i++) {
+        nn_store_blob *o = &s->blobs[i];
+        if (o->id == id && o->has_md == b.has_md && (!md || dnnl_memory_desc_equal(md, &o->md))) {
+            *o = b;
+            s->dirty = 1;
+            return;
+        }
+    }
     if (add_blob(s, &b) == 0)
         s->dirty = 1;
 }
@@ -292,10 +314,11 @@ void nn_store_save(nn_store *s)
     s->dirty = 0;
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", s->path);
-    int fd = mkstemp(tmp);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return;
-    file_header h = {.magic = MAGIC, .count = (uint32_t)s->count};
+    file_header h = {.count = (uint32_t)s->count};
+    memcpy(h.magic, MAGIC, sizeof h.magic);
     memcpy(h.key, s->key, 64);
     size_t off = sizeof h + (size_t)s->count * sizeof(file_blob);
     file_blob *table = calloc((size_t)s->count ? (size_t)s->count : 1, sizeof *table);
@@ -317,6 +340,10 @@ void nn_store_save(nn_store *s)
         at = table[i].offset + table[i].size;
     }
     free(table);
+    /* On disk before it has its name: a crash never leaves a whole-looking
+     * file of zeros. */
+    if (ok && fsync(fd) < 0)
+        ok = 0;
     if (close(fd) < 0)
         ok = 0;
     if (!ok || rename(tmp, s->path) < 0)

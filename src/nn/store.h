@@ -9,12 +9,13 @@
  *
  * A file is named by a key over everything its bytes depend on: this
  * program's build id, oneDNN's version and CPU ISA, the thread count and the
- * model file's sha256. Blobs are found by (id, oneDNN layout), so a layer
+ * model's files' sha256s. Blobs are found by (id, oneDNN layout), so a layer
  * never gets bytes packed for another layout. A file that does not match
  * its key or is cut short is ignored and replaced; files are written under
  * a temporary name and renamed, so no process sees a partial one and one
- * that has the old file mapped keeps it. Failing to read or write a store
- * is never an error: the net packs as without one.
+ * that has the old file mapped keeps it (a file cut in place by another
+ * tool would fault it: the folder is the user's own). Failing to read or
+ * write a store is never an error: the net packs as without one.
  *
  * Not thread-safe: a store belongs to one net (its nn_exec). */
 #ifndef CELEB_NN_STORE_H
@@ -47,18 +48,19 @@ typedef struct nn_store {
  * or NULL for none. */
 const char *nn_store_default_dir(char *buf, size_t size);
 
-/* Opens the store of model `model` (weights_sha256: of its file) for
- * `threads` threads in dir (made if missing; NULL or "": no store). Never
- * fails: on any problem s is an empty store that saves nothing. */
-void nn_store_open(nn_store *s, const char *dir, const char *model, const char *weights_sha256,
+/* Opens the store of model `model` (weights_id: what its weights are, the
+ * sha256s of its files) for `threads` threads in dir (made if missing; NULL
+ * or "": no store). Never fails: on any problem s is an empty store that
+ * saves nothing. */
+void nn_store_open(nn_store *s, const char *dir, const char *model, const char *weights_id,
                    int threads);
 
 /* The bytes of blob id in layout md (NULL: the raw blob), or NULL. *size
  * gets their size. They stay valid until nn_store_close. */
 const void *nn_store_find(const nn_store *s, int id, const dnnl_memory_desc_t *md, size_t *size);
 
-/* Adds a blob to write at the next nn_store_save; data must stay valid
- * until then (it is not copied). */
+/* Adds a blob to write at the next nn_store_save, in place of one with the
+ * same id and layout; data must stay valid until then (it is not copied). */
 void nn_store_put(nn_store *s, int id, const dnnl_memory_desc_t *md, const void *data, size_t size);
 
 /* Writes the file if blobs were added (all of them, old and new). */

@@ -168,6 +168,7 @@ int nn_weights_load(nn_weights *w, const char *manifest_path, celeb_error *err)
     int rc = read_path(manifest_path, &text, &text_size, err);
     if (rc < 0)
         return rc;
+    sha256_hex(text, text_size, w->manifest_sha256);
     cJSON *root = cJSON_Parse((char *)text);
     free(text);
     rc = check_root(root, manifest_path, err);

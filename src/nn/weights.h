@@ -45,6 +45,7 @@ typedef struct nn_weights {
     nn_weight *items;        /* [count], owned */
     char path[512];          /* manifest path, for error messages */
     char sha256[65];         /* of the .bin bytes in manifest order (one file: its sha256); "" when parsed from memory */
+    char manifest_sha256[65];   /* of the manifest text (its scales and dtypes), "" the same */
 } nn_weights;
 
 /* Loads manifest_path and the .bin file(s) it names (resolved relative to
