@@ -1,11 +1,12 @@
 # celeb - celebrity detector. `make` builds build/release/celeb; `make test`
 # sets up, builds with ASan+UBSan and runs the whole suite; `make bench` runs
-# the benchmarks against the peers; `make demo` runs the main job.
+# the benchmarks against the peers; `make demo` runs the main job; `make
+# eval-lfw` measures recognition on LFW's View 2 and writes it into the README.
 
 BUILD ?= release
 OUT := build/$(BUILD)
 
-PKGS := libwebpdemux libwebp libcjson libexif libjpeg sqlite3 libcrypto libmicrohttpd hiredis
+PKGS := libwebpdemux libwebp libcjson libexif libjpeg sqlite3 libcrypto libmicrohttpd hiredis lapacke
 # FFmpeg (video, PNG) and libcurl (URLs) are called from plugins loaded on first
 # use, $(OUT)/celeb-ffmpeg.so and $(OUT)/celeb-curl.so (src/core/plugin.h): their
 # ~130 and ~30 shared libraries would cost ~50 and ~15 ms of every start.
@@ -58,7 +59,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(OUT)/fuzz/%)
 # The same targets without libFuzzer: replay files (tests/regress/) in the normal suite.
 REPLAY_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(OUT)/fuzz/replay_%)
 
-.PHONY: all setup test demo bench clean tests benches fuzz fuzzers valgrind
+.PHONY: all setup test demo bench clean tests benches fuzz fuzzers valgrind eval-lfw
 all: $(OUT)/celeb $(PLUGIN)
 
 setup:
@@ -89,6 +90,16 @@ $(OUT)/tests/%: tests/%.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# A frame of any media as PPM, for the end-to-end tests that build media out of real frames.
+$(OUT)/tests/frame_ppm: tests/frame_ppm.c $(OUT)/libceleb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS)
+
+# dlib's own face chip (Debian's libdlib-dev), the reference of tests/test_chip.c.
+$(OUT)/tests/dlib_chip: tests/dlib_chip.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -o $@ $< $(shell pkg-config --libs dlib-1 2>/dev/null)
+
 $(OUT)/bench/%: bench/%.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -lXNNPACK -lpthreadpool
@@ -101,7 +112,7 @@ $(OUT)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS)
 
-tests: $(OUT)/celeb $(PLUGIN) $(TEST_BIN) $(REPLAY_BIN)
+tests: $(OUT)/celeb $(PLUGIN) $(TEST_BIN) $(REPLAY_BIN) $(OUT)/tests/dlib_chip $(OUT)/tests/frame_ppm
 fuzzers: $(FUZZ_BIN) $(PLUGIN)
 benches: $(OUT)/celeb $(PLUGIN) $(BENCH_BIN)
 
@@ -116,6 +127,12 @@ demo: setup
 bench: setup
 	@$(MAKE) --no-print-directory benches
 	@./bench/run.sh build/release
+
+# LFW's View 2 protocol on the release build, with and without the enrollment
+# jitter; writes the table into the README (bench/eval_lfw.py; about 40 minutes).
+eval-lfw: setup
+	@$(MAKE) --no-print-directory
+	@/usr/bin/python3 bench/eval_lfw.py build/release
 
 # Each fuzz target for FUZZ_SECONDS (default 60) from the seeds of scripts/fuzz_seeds.sh.
 fuzz: setup

@@ -7,7 +7,13 @@
  * normalised) inputs, batch 1 and 16, as the torch peer measures;
  * recognition+crop: from an aligned face crop, the crop -> 150x150 resize
  * and normalisation included, one face per call, as the faceapi peer
- * measures.
+ * measures; recognition+chip: the same from the face's landmarks with
+ * dlib's chip (locate, extract, normalise), the descriptor stage of
+ * enrolment and detection.
+ * enroll: photos/s of enrolment's face engine on the test photo (detection
+ * with the second look, landmarks, the chip's descriptor), batch = the
+ * jittered copies averaged (1: none; CELEB_ENROLL_JITTER, enrolment's
+ * default).
  * ssd/tiny: images/s on a 640x480 image: resize to the net input, the net,
  * box decoding and NMS. Each figure is the median of 3 timed runs of
  * --seconds each, after one warm-up call.
@@ -19,6 +25,8 @@
 #include <time.h>
 
 #include "align/align.h"
+#include "align/chip.h"
+#include "celeb.h"
 #include "detect/detect.h"
 #include "embed/recognition.h"
 #include "face/faces.h"
@@ -68,6 +76,8 @@ typedef struct bench_state {
     image img640;          /* 640x480 test image */
     image face_img;        /* source of the face crops */
     int_rect face_rect;    /* the aligned face crop in face_img */
+    double landmarks[LM_POINTS][2];   /* of that face */
+    face_engine *engine;   /* for the enroll figure */
     int batch;
     float *in, *out;
     recog_net *recog;      /* borrowed from the engine */
@@ -86,6 +96,27 @@ static int run_recog(void *arg)
     for (int i = 0; s->with_crop && i < s->batch; i++)
         input_from_region(&s->face_img, s->face_rect, RECOG_INPUT, 1, &face_norm, s->in + i * one);
     return recog_forward(s->recog, s->in, s->batch, s->out, &s->err);
+}
+
+static int run_recog_chip(void *arg)
+{
+    bench_state *s = arg;
+    face_chip where = chip_locate(s->landmarks, CHIP_SIZE, CHIP_PADDING);
+    image chip;
+    if (chip_extract(&s->face_img, &where, CHIP_SIZE, &chip) < 0)
+        return -1;
+    input_normalize(&chip, &chip_norm, s->in);
+    image_free(&chip);
+    return recog_forward(s->recog, s->in, 1, s->out, &s->err);
+}
+
+static int run_enroll(void *arg)
+{
+    bench_state *s = arg;
+    face *f = NULL;
+    int n = 0, rc = face_engine_run(s->engine, &s->face_img, &f, &n, &s->err);
+    free(f);
+    return rc < 0 || n < 1 ? -1 : 0;
 }
 
 static int run_lm(void *arg)
@@ -181,6 +212,7 @@ int main(int argc, char **argv)
         }
         s.face_rect = box_clip(faces[0].align_rect.x, faces[0].align_rect.y, faces[0].align_rect.w,
                                faces[0].align_rect.h, s.face_img.width, s.face_img.height);
+        memcpy(s.landmarks, faces[0].landmarks, sizeof s.landmarks);
         free(faces);
         if (tiny_load(&s.tiny, &e.ctx, e.opt.model_dir, TINY_DEFAULT_INPUT, &err) < 0) {
             fprintf(stderr, "nets: %s\n", err.message);
@@ -210,6 +242,18 @@ int main(int argc, char **argv)
         s.batch = 1;
         s.with_crop = 1;
         report("recognition+crop", 1, threads, rate(run_recog, &s, seconds), recog_flops);
+        report("recognition+chip", 1, threads, rate(run_recog_chip, &s, seconds), recog_flops);
+        face_engine_options eo = celeb_enroll_engine_options(NULL, threads), saved = e.opt;
+        const int jitters[2] = {1, CELEB_ENROLL_JITTER};
+        for (int j = 0; j < 2; j++) {
+            e.opt.detector = eo.detector;
+            e.opt.find_tight_crops = eo.find_tight_crops;
+            e.opt.align = eo.align;
+            e.opt.jitter = jitters[j];
+            s.engine = &e;
+            report("enroll", jitters[j], threads, rate(run_enroll, &s, seconds), 0);
+        }
+        e.opt = saved;
         s.batch = 16;
         run_lm(&s);
         s.batch = 1;

@@ -28,6 +28,7 @@ typedef struct celeb_options {
     int frames;               /* frames to sample per file; <= 0: 20; see all_frames */
     int all_frames;           /* every frame */
     float unknown_distance;   /* known when a person is closer than this to an identity; 0: 0.55 */
+    int jitter;               /* > 1: descriptors averaged over this many jittered chips; 0, 1: none */
 } celeb_options;
 
 typedef struct celeb_ctx celeb_ctx;
@@ -59,20 +60,42 @@ int celeb_detect_memory(celeb_ctx *ctx, const uint8_t *data, size_t size, const 
  *
  * The engine may also be one opened for detection with SSD loaded
  * (FACE_DETECTOR_SSD or _BOTH): enrolment runs SSD alone with the
- * tight-crop second look and the similarity crop, and restores the
- * engine's options before returning. A tiny-only engine is CELEB_EINVAL. */
+ * tight-crop second look, the gallery's crop (celeb_gallery_align, recorded
+ * in a new gallery with its first face) and the engine's jitter (0: the
+ * default CELEB_ENROLL_JITTER), and restores the engine's options before
+ * returning. A tiny-only engine is CELEB_EINVAL. */
 #include "gallery/gallery.h"
 
 typedef struct celeb_enrolled {
     int64_t face_id;       /* the new gallery face */
-    float quality;         /* the detector's confidence in the face */
+    float quality;         /* the face's quality (face/quality.h), kept in the gallery */
     face_box box;          /* the face in the photo's pixels (EXIF orientation applied) */
 } celeb_enrolled;
 
+/* The recognition crop of new galleries (and of detection without one):
+ * dlib's face chip, the crop its net was trained on (README: the crops on
+ * LFW View 1). */
+#define CELEB_ALIGN_DEFAULT FACE_ALIGN_CHIP
+
+/* Jittered copies each enrolled face's descriptor is averaged over (a
+ * gallery is built once and read a million times; README: the jitter
+ * curve on LFW View 1). Detection does not jitter: its frames are views. */
+#define CELEB_ENROLL_JITTER 16
+
 /* The face engine options enrolment wants: SSD, the tight-crop second look
- * (enrolment photos are often face crops the detectors miss), the
- * similarity crop (the one detect and eval use). */
+ * (enrolment photos are often face crops the detectors miss), the default
+ * crop and jitter. */
 face_engine_options celeb_enroll_engine_options(const char *model_dir, int threads);
+
+/* The recognition crop gallery g's faces were computed with, which queries
+ * against it must use: its recorded kind ("chip", "similarity",
+ * "faceapi"); a gallery from before kinds were recorded holds similarity-
+ * crop faces; an empty one takes CELEB_ALIGN_DEFAULT. An unknown kind is
+ * CELEB_EFORMAT. */
+int celeb_gallery_align(gallery *g, face_align *align, celeb_error *err);
+
+/* The kind name of a crop ("chip", ...). */
+const char *celeb_align_name(face_align a);
 
 /* Enrolls the one face of img as `name`, recording `source` (a path, a URL,
  * "upload:NAME") in the gallery; committed when it returns 0. No face or

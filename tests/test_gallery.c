@@ -871,6 +871,36 @@ static void test_folder_list(void **state)
     assert_int_equal(folder_list(in_dir(state, "missing", path, sizeof path), &p, &n, &err), CELEB_EIO);
 }
 
+/* The descriptor kind: unset in a new gallery, set once, kept across
+ * handles, a different one refused; the face count beside it. */
+static void test_kind(void **state)
+{
+    char path[512], kind[GALLERY_KIND_MAX];
+    celeb_error err = {0};
+    gallery *g = open_ok(in_dir(state, "kind.db", path, sizeof path), 1);
+    assert_int_equal(gallery_kind(g, kind, &err), 0);
+    assert_string_equal(kind, "");
+    assert_int_equal(gallery_face_count(g, &err), 0);
+    int64_t gen = gallery_generation(g);
+    assert_int_equal(gallery_set_kind(g, "chip", &err), 0);
+    assert_true(gallery_generation(g) > gen);   /* a change like any other */
+    gen = gallery_generation(g);
+    assert_int_equal(gallery_set_kind(g, "chip", &err), 0);   /* the same again: nothing changes */
+    assert_int_equal(gallery_generation(g), gen);
+    assert_int_equal(gallery_set_kind(g, "similarity", &err), CELEB_EINVAL);
+    assert_non_null(strstr(err.message, "'chip'"));
+    assert_int_equal(gallery_set_kind(g, "", &err), CELEB_EINVAL);
+    float d[GALLERY_DIM];
+    make_descriptor(1, d);
+    assert_int_equal(gallery_add_face(g, "Ann", "a.jpg", 0.9f, d, NULL, &err), 0);
+    assert_int_equal(gallery_face_count(g, &err), 1);
+    gallery_close(g);
+    g = open_ok(path, 0);
+    assert_int_equal(gallery_kind(g, kind, &err), 0);
+    assert_string_equal(kind, "chip");
+    gallery_close(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -883,6 +913,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_args, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_crash_safety, make_dir, remove_dir),
         cmocka_unit_test(test_labels_csv),
+        cmocka_unit_test_setup_teardown(test_kind, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_folder_list, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,34 +72,41 @@ void align_five_points(const double pts[68][2], double five[5][2])
     five[4][1] = pts[54][1];
 }
 
-void align_similarity(const double pts[68][2], int size, double m[6])
+void align_fit_similarity(const double (*from)[2], const double (*to)[2], int n, double m[6])
 {
-    /* Least squares for image = [a -b; b a] * chip + t (Umeyama in 2-D):
-     * with both point sets centred, a = sum(c.p)/sum(|c|^2) and
-     * b = sum(c x p)/sum(|c|^2), where c are chip points and p image points. */
-    double p[5][2], q[5][2], pc[2] = {0, 0}, qc[2] = {0, 0};
-    align_five_points(pts, p);
-    for (int i = 0; i < 5; i++) {
-        q[i][0] = align_template150[i][0] * size / 150.0;
-        q[i][1] = align_template150[i][1] * size / 150.0;
+    /* Least squares for to = [a -b; b a] * from + t (Umeyama in 2-D): with
+     * both point sets centred, a = sum(f.p)/sum(|f|^2) and
+     * b = sum(f x p)/sum(|f|^2), f the centred from points, p the to points. */
+    double fc[2] = {0, 0}, tc[2] = {0, 0};
+    for (int i = 0; i < n; i++)
         for (int k = 0; k < 2; k++) {
-            pc[k] += p[i][k] / 5;
-            qc[k] += q[i][k] / 5;
+            fc[k] += from[i][k] / n;
+            tc[k] += to[i][k] / n;
         }
-    }
     double dot = 0, cross = 0, norm = 0;
-    for (int i = 0; i < 5; i++) {
-        double cx = q[i][0] - qc[0], cy = q[i][1] - qc[1];
-        double px = p[i][0] - pc[0], py = p[i][1] - pc[1];
-        dot += cx * px + cy * py;
-        cross += cx * py - cy * px;
-        norm += cx * cx + cy * cy;
+    for (int i = 0; i < n; i++) {
+        double fx = from[i][0] - fc[0], fy = from[i][1] - fc[1];
+        double px = to[i][0] - tc[0], py = to[i][1] - tc[1];
+        dot += fx * px + fy * py;
+        cross += fx * py - fy * px;
+        norm += fx * fx + fy * fy;
     }
     double a = norm > 0 ? dot / norm : 1, b = norm > 0 ? cross / norm : 0;
     m[0] = a;
     m[1] = -b;
     m[3] = b;
     m[4] = a;
-    m[2] = pc[0] - (a * qc[0] - b * qc[1]);
-    m[5] = pc[1] - (b * qc[0] + a * qc[1]);
+    m[2] = tc[0] - (a * fc[0] - b * fc[1]);
+    m[5] = tc[1] - (b * fc[0] + a * fc[1]);
+}
+
+void align_similarity(const double pts[68][2], int size, double m[6])
+{
+    double p[5][2], q[5][2];
+    align_five_points(pts, p);
+    for (int i = 0; i < 5; i++) {
+        q[i][0] = align_template150[i][0] * size / 150.0;
+        q[i][1] = align_template150[i][1] * size / 150.0;
+    }
+    align_fit_similarity(q, p, 5, m);
 }

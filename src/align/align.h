@@ -32,6 +32,12 @@ extern const double align_template150[5][2];
  * tip (30), mouth corners (48, 54). */
 void align_five_points(const double pts[68][2], double five[5][2]);
 
+/* The similarity transform (rotation, uniform scale, shift) m that takes
+ * the n points `from` nearest to the points `to` in least squares: to ~=
+ * (m[0]*x + m[1]*y + m[2], m[3]*x + m[4]*y + m[5]) with m[0] = m[4] and
+ * m[1] = -m[3]. */
+void align_fit_similarity(const double (*from)[2], const double (*to)[2], int n, double m[6]);
+
 /* The similarity transform (rotation, uniform scale, shift) that maps chip
  * pixel (u, v) to the image point (m[0]*u + m[1]*v + m[2], m[3]*u + m[4]*v +
  * m[5]), fitted by least squares so the face's 5 points land on the

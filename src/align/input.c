@@ -211,3 +211,11 @@ void input_from_transform(const image *img, const double m[6], int size, const i
             }
         }
 }
+
+void input_normalize(const image *img, const input_norm *norm, float *out)
+{
+    const size_t n = (size_t)img->width * img->height;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++)
+            out[i * 3 + c] = ((float)img->rgb[i * 3 + c] - norm->mean[c]) * norm->scale + norm->offset;
+}

@@ -34,4 +34,7 @@ void input_rows_from_region(const image *img, int_rect region, int size, int cen
 void input_from_transform(const image *img, const double m[6], int size, const input_norm *norm,
                           float *out);
 
+/* img's pixels as they are (width x height x 3), normalised as above. */
+void input_normalize(const image *img, const input_norm *norm, float *out);
+
 #endif

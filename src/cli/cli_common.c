@@ -47,6 +47,19 @@ void cli_print_json(cJSON *doc)
     cJSON_Delete(doc);
 }
 
+int cli_parse_jitter(const char *cmd, const char *arg, int *jitter)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || end == arg || v < 1 || v > CLI_JITTER_MAX) {
+        fprintf(stderr, "celeb %s: --jitter takes a number of copies from 1 (none) to %d, not '%s'\n",
+                cmd, CLI_JITTER_MAX, arg);
+        return -1;
+    }
+    *jitter = (int)v;
+    return 0;
+}
+
 int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o)
 {
     if (!strcmp(arg, "all")) {

@@ -19,6 +19,11 @@ const char *cli_gallery_path(const char *given);
  * -1 after printing "celeb CMD: --frames takes ..." on stderr. */
 int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o);
 
+/* Parses a --jitter value, 1 (no jitter) .. CLI_JITTER_MAX copies. Returns
+ * 0, or -1 after printing the problem on stderr. */
+#define CLI_JITTER_MAX 256
+int cli_parse_jitter(const char *cmd, const char *arg, int *jitter);
+
 /* Makes SIGINT and SIGTERM set the returned flag (a second one kills at
  * once) and ignores SIGPIPE (a closed output is a write error, not a silent
  * death). For the long runs that finish the work in hand before stopping. */

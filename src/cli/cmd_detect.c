@@ -30,7 +30,9 @@ static void detect_usage(FILE *out)
             "  --frames N|all      frames sampled per file, evenly spaced (default 20)\n"
             "  --detector both|ssd|tiny  face detectors (default both: SSD, plus the tiny\n"
             "                      detector's faces SSD missed)\n"
-            "  --unknown-distance D  known only when closer than D to an identity (default 0.55)\n"
+            "  --unknown-distance D  known only when closer than D to an identity (default 0.54)\n"
+            "  --jitter N          average each face's descriptor over N jittered copies of its\n"
+            "                      chip (default 1: none; the frames of a GIF are views already)\n"
             "  --format json|text  output (default json)\n"
             "  --threads N         threads (default: one per core)\n"
             "  --models DIR        model folder\n"
@@ -82,7 +84,8 @@ int cmd_detect(int argc, char **argv)
         {"detector", required_argument, 0, 'd'}, {"unknown-distance", required_argument, 0, 'u'},
         {"format", required_argument, 0, 'F'},   {"threads", required_argument, 0, 't'},
         {"models", required_argument, 0, 'm'},   {"max-download", required_argument, 0, 'x'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+        {"jitter", required_argument, 0, 'J'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -106,6 +109,10 @@ int cmd_detect(int argc, char **argv)
             }
             break;
         case 'u': opt.unknown_distance = strtof(optarg, NULL); break;
+        case 'J':
+            if (cli_parse_jitter("detect", optarg, &opt.jitter) < 0)
+                return 2;
+            break;
         case 'F':
             if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
                 fprintf(stderr, "celeb detect: --format must be json or text\n");

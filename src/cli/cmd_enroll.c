@@ -7,6 +7,7 @@
  * killed half way leaves every reported photo in place. stdout gets one
  * JSON line per photo, written after its commit, then a summary line. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,10 @@ static void enroll_usage(FILE *out)
             "options:\n"
             "  --gallery FILE   gallery (default $CELEB_GALLERY, else ~/.local/share/celeb/gallery.db)\n"
             "  --name NAME      enroll the PHOTOs given as this person\n"
+            "  --jitter N       average each face's descriptor over N jittered copies of its\n"
+            "                   chip (default %d; 1: none)\n"
             "  --threads N      threads (default: one per core)\n"
-            "  --models DIR     model folder\n");
+            "  --models DIR     model folder\n", CELEB_ENROLL_JITTER);
 }
 
 /* Enrolls one photo (the library's celeb_enroll_file) and reports it, after
@@ -59,7 +62,7 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path, cons
         r->enrolled++;
         cJSON_AddStringToObject(line, "status", "enrolled");
         cJSON_AddNumberToObject(line, "face_id", (double)got.face_id);
-        cJSON_AddNumberToObject(line, "quality", got.box.score);
+        cJSON_AddNumberToObject(line, "quality", round(got.quality * 1000) / 1000);
         fprintf(stderr, "[%d/%d] %s: enrolled as %s\n", r->done, r->total, path, name);
     } else {
         const char *why = problem ? problem : err.message;
@@ -84,13 +87,18 @@ int cmd_enroll(int argc, char **argv)
     static const struct option opts[] = {
         {"gallery", required_argument, 0, 'g'}, {"name", required_argument, 0, 'n'},
         {"threads", required_argument, 0, 't'}, {"models", required_argument, 0, 'm'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"jitter", required_argument, 0, 'J'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'g': gallery_arg = optarg; break;
         case 'n': name = optarg; break;
+        case 'J':
+            if (cli_parse_jitter("enroll", optarg, &opt.jitter) < 0)
+                return 2;
+            break;
         case 't': opt.threads = atoi(optarg); break;
         case 'm': opt.model_dir = optarg; break;
         case 'h': enroll_usage(stdout); return 0;

@@ -46,6 +46,7 @@ typedef struct eval_args {
     float threshold;
     int json;
     const char *gallery;       /* --gallery */
+    int align_given;           /* --align was given */
     const char *pairs;         /* --pairs */
     const char *curve;         /* --curve: CSV output */
     const char *truth;         /* --truth: manifest with the true number of people */
@@ -93,7 +94,7 @@ static void eval_usage(FILE *out)
             "one frame merged, pairwise agreement and purity against per-face names.\n"
             "\n"
             "options:\n"
-            "  --unknown-distance D  threshold under test (default 0.55)\n"
+            "  --unknown-distance D  threshold under test (default 0.54)\n"
             "  --json                one JSON document instead of text\n"
             "  --curve FILE.csv      also write the coverage-precision table (threshold,coverage,\n"
             "                        precision), or with --pairs threshold,accuracy,true_accept,\n"
@@ -106,10 +107,13 @@ static void eval_usage(FILE *out)
             "  --face-truth FILE.tsv --grouping: hand labels per face (columns media, frame, x, y,\n"
             "                        person: the face of that frame whose box holds x,y); adds\n"
             "                        pairwise precision and recall of both groupings\n"
-            "  --align dlib|similarity  the recognition crop of photos (default similarity, as\n"
-            "                        enroll; --grouping uses celeb detect's)\n"
+            "  --align chip|faceapi|similarity  the recognition crop of photos: dlib's face chip\n"
+            "                        (default, as enroll), face-api's square, or our earlier\n"
+            "                        5-point similarity crop; with --gallery, the gallery's\n"
+            "  --jitter N            average each photo's descriptor over N jittered copies of\n"
+            "                        its chip (default 1: none; enroll's default is %d)\n"
             "  --threads N           threads\n"
-            "  --models DIR          model folder\n");
+            "  --models DIR          model folder\n", CELEB_ENROLL_JITTER);
 }
 
 // ----------------------------------------------------------------------------
@@ -117,8 +121,8 @@ static void eval_usage(FILE *out)
 
 static int parse_args(int argc, char **argv, eval_args *a)
 {
-    *a = (eval_args){.opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
-                             .align = FACE_ALIGN_SIMILARITY},
+    *a = (eval_args){.opt = {.detector = FACE_DETECTOR_SSD, .find_tight_crops = 1, .expect_face = 1,
+                             .align = CELEB_ALIGN_DEFAULT},
                      .threshold = IDENTIFY_DEFAULT_THRESHOLD};
     int grouping = 0, c;
     static const struct option opts[] = {
@@ -128,6 +132,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
         {"pairs", required_argument, 0, 'p'},            {"curve", required_argument, 0, 'c'},
         {"grouping", no_argument, 0, 'G'},               {"truth", required_argument, 0, 'T'},
         {"face-truth", required_argument, 0, 'L'},       {"help", no_argument, 0, 'h'},
+        {"jitter", required_argument, 0, 'J'},
         {0, 0, 0, 0}};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -135,11 +140,18 @@ static int parse_args(int argc, char **argv, eval_args *a)
         case 'u': a->threshold = strtof(optarg, NULL); break;
         case 'j': a->json = 1; break;
         case 'a':
-            if (strcmp(optarg, "dlib") && strcmp(optarg, "similarity")) {
-                fprintf(stderr, "celeb eval: --align must be dlib or similarity\n");
+            if (strcmp(optarg, "faceapi") && strcmp(optarg, "similarity") && strcmp(optarg, "chip")) {
+                fprintf(stderr, "celeb eval: --align must be faceapi, similarity or chip\n");
                 return 2;
             }
-            a->opt.align = strcmp(optarg, "dlib") ? FACE_ALIGN_SIMILARITY : FACE_ALIGN_DLIB;
+            a->opt.align = !strcmp(optarg, "faceapi") ? FACE_ALIGN_FACEAPI
+                           : !strcmp(optarg, "chip")  ? FACE_ALIGN_CHIP
+                                                      : FACE_ALIGN_SIMILARITY;
+            a->align_given = 1;
+            break;
+        case 'J':
+            if (cli_parse_jitter("eval", optarg, &a->opt.jitter) < 0)
+                return 2;
             break;
         case 't': a->opt.threads = atoi(optarg); break;
         case 'm': a->opt.model_dir = optarg; break;
@@ -344,7 +356,8 @@ static int run_leave_one_out(const eval_args *a)
 // ----------------------------------------------------------------------------
 // Probe: photos against an enrolled gallery
 
-static int read_gallery(const char *path, gallery_face **faces, int *n)
+/* The gallery's faces and the crop they were made with (the probes' too). */
+static int read_gallery(const char *path, gallery_face **faces, int *n, face_align *align)
 {
     gallery *g;
     celeb_error err = {0};
@@ -354,7 +367,9 @@ static int read_gallery(const char *path, gallery_face **faces, int *n)
         fprintf(stderr, "celeb eval: %s\n", err.message);
         return -1;
     }
-    int rc = gallery_faces(g, NULL, faces, n, &err);
+    int rc = celeb_gallery_align(g, align, &err);
+    if (rc == 0)
+        rc = gallery_faces(g, NULL, faces, n, &err);
     gallery_close(g);
     if (rc < 0)
         fprintf(stderr, "celeb eval: %s\n", err.message);
@@ -410,9 +425,16 @@ static int run_probe(const eval_args *a)
     int ng, n;
     photo *ph;
     throughput tp = {0};
-    if (read_gallery(a->gallery, &gf, &ng) < 0)
+    eval_args probe = *a;
+    if (read_gallery(a->gallery, &gf, &ng, &probe.opt.align) < 0)
         return 1;
-    if (described_photos(a, a->inputs[0], &ph, &n, &tp) < 0) {
+    if (a->align_given && a->opt.align != probe.opt.align) {
+        fprintf(stderr, "celeb eval: %s holds faces of the %s crop: probes must use it too\n",
+                a->gallery, celeb_align_name(probe.opt.align));
+        free(gf);
+        return 2;
+    }
+    if (described_photos(&probe, a->inputs[0], &ph, &n, &tp) < 0) {
         free(gf);
         return 1;
     }
@@ -500,8 +522,29 @@ static eval_pair *pairs_of_list(const pairs_list *pl, const photo *all, const ph
     return p;
 }
 
+static void add_roc_point(cJSON *o, const char *key, double tar, float threshold)
+{
+    cJSON *p = cJSON_AddObjectToObject(o, key);
+    cJSON_AddNumberToObject(p, "tar", tar);
+    cJSON_AddNumberToObject(p, "threshold", threshold);
+}
+
+/* Every pair of distinct photos with a face: same person or not. */
+static eval_roc *all_photo_pairs(const photo *ph, int n)
+{
+    eval_roc *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; ph[i].has_face && j < n; j++)
+            if (ph[j].has_face)
+                eval_roc_add(r, identify_distance(ph[i].descriptor, ph[j].descriptor),
+                             !strcmp(ph[i].name, ph[j].name));
+    return r;
+}
+
 static cJSON *pairs_doc(const eval_args *a, const pairs_list *pl, const eval_verify *v, int photos,
-                        const throughput *tp, cJSON *no_face)
+                        const throughput *tp, const eval_roc *photo_roc, cJSON *no_face)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "schema", "celeb.eval/1");
@@ -523,8 +566,20 @@ static cJSON *pairs_doc(const eval_args *a, const pairs_list *pl, const eval_ver
     cJSON_AddNumberToObject(doc, "best_accuracy", v->best_accuracy);
     if (v->folds >= 2) {
         cJSON_AddNumberToObject(doc, "cv_accuracy", v->cv_accuracy);
-        cJSON_AddNumberToObject(doc, "cv_std", v->cv_std);
+        cJSON_AddNumberToObject(doc, "cv_stderr", v->cv_stderr);
+        cJSON_AddNumberToObject(doc, "cv_threshold", v->cv_threshold);
     }
+    cJSON *roc = cJSON_AddObjectToObject(doc, "roc");
+    add_roc_point(roc, "far_1e-3", v->tar_far3, v->t_far3);
+    add_roc_point(roc, "far_1e-4", v->tar_far4, v->t_far4);
+    cJSON *all = cJSON_AddObjectToObject(doc, "roc_all_photo_pairs");
+    cJSON_AddNumberToObject(all, "same_pairs", (double)photo_roc->n_genuine);
+    cJSON_AddNumberToObject(all, "different_pairs", (double)photo_roc->n_impostor);
+    float t;
+    double tar = eval_roc_tar(photo_roc, 1e-3, &t);
+    add_roc_point(all, "far_1e-3", tar, t);
+    tar = eval_roc_tar(photo_roc, 1e-4, &t);
+    add_roc_point(all, "far_1e-4", tar, t);
     cJSON_AddNumberToObject(doc, "faces_per_s", tp->seconds > 0 ? tp->faces / tp->seconds : 0);
     cJSON_AddItemToObject(doc, "no_face", no_face);
     return doc;
@@ -566,8 +621,17 @@ static int run_pairs(const eval_args *a)
     }
     eval_verify v;
     eval_verification(p, pl.n, a->threshold, pl.folds, &v);
+    eval_roc *photo_roc = all_photo_pairs(ph, n);
+    if (!photo_roc) {
+        fprintf(stderr, "celeb eval: out of memory\n");
+        cJSON_Delete(no_face);
+        free(p), free(all), free(ph);
+        pairs_free(&pl);
+        return 1;
+    }
     int status = a->curve && eval_write_pairs_csv(a->curve, p, pl.n) < 0 ? 1 : 0;
-    cJSON *doc = pairs_doc(a, &pl, &v, n, &tp, no_face);
+    cJSON *doc = pairs_doc(a, &pl, &v, n, &tp, photo_roc, no_face);
+    free(photo_roc);
     if (a->json) {
         cli_print_json(doc);
     } else {
@@ -657,12 +721,12 @@ static int grouping_open(const eval_args *a, const char *gallery_path, grouping_
     celeb_options co = {.model_dir = a->opt.model_dir, .gallery = gallery_path, .threads = a->opt.threads,
                         .detector = FACE_DETECTOR_BOTH, .unknown_distance = a->threshold};
     face_engine_options eo = {.model_dir = a->opt.model_dir, .threads = a->opt.threads,
-                              .detector = FACE_DETECTOR_TINY, .align = FACE_ALIGN_SIMILARITY};
+                              .detector = FACE_DETECTOR_TINY};
     gallery_face *gf;
     int ng;
     celeb_error err = {0};
     memset(s, 0, sizeof *s);
-    if (read_gallery(gallery_path, &gf, &ng) < 0)
+    if (read_gallery(gallery_path, &gf, &ng, &eo.align) < 0)
         return -1;
     int rc = eval_classes_from_gallery(gf, ng, &s->classes, &err);
     if (rc == 0)

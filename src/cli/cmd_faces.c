@@ -61,6 +61,15 @@ static cJSON *face_json(const face *f)
                           rect_json(f->align_rect.x, f->align_rect.y, f->align_rect.w,
                                     f->align_rect.h));
     cJSON_AddItemToObject(o, "descriptor", cJSON_CreateFloatArray(f->descriptor, RECOG_DIM));
+    cJSON *q = cJSON_AddObjectToObject(o, "quality");
+    cJSON_AddNumberToObject(q, "value", f->quality.value);
+    cJSON_AddNumberToObject(q, "score", f->quality.score);
+    cJSON_AddNumberToObject(q, "size", f->quality.size);
+    cJSON_AddNumberToObject(q, "fit", f->quality.fit);
+    cJSON_AddNumberToObject(q, "sharpness", f->quality.sharpness);
+    cJSON_AddNumberToObject(q, "frontal", f->quality.frontal);
+    cJSON_AddNumberToObject(q, "inside", f->quality.inside);
+    cJSON_AddNumberToObject(q, "faceness", f->quality.faceness);
     return o;
 }
 

@@ -121,22 +121,106 @@ static float best_on_grid(const eval_pair *p, long n, int fold, int skip_fold, d
     return eval_grid_threshold((first + last) / 2);
 }
 
+typedef struct scored { float d; int same; } scored;
+
+static int by_distance(const void *x, const void *y)
+{
+    float a = ((const scored *)x)->d, b = ((const scored *)y)->d;
+    return (a > b) - (a < b);
+}
+
+float eval_best_threshold(const eval_pair *p, long n, int skip_fold, double *accuracy)
+{
+    scored *s = malloc((size_t)(n > 0 ? n : 1) * sizeof *s);
+    long m = 0, same = 0;
+    for (long i = 0; s && i < n; i++)
+        if (p[i].valid && p[i].fold != skip_fold) {
+            s[m].d = p[i].distance;
+            s[m].same = p[i].same;
+            same += p[i].same;
+            m++;
+        }
+    *accuracy = 0;
+    if (!s || m == 0) {
+        free(s);
+        return 0.6f;
+    }
+    qsort(s, (size_t)m, sizeof *s, by_distance);
+    /* A threshold in the gap before s[k] accepts s[0..k-1]: right are the
+     * same pairs accepted and the different ones refused. */
+    long right = m - same, best = -1, best_k = 0;
+    float best_gap = -1;
+    for (long k = 0; k <= m; k++) {
+        if (k > 0)
+            right += s[k - 1].same ? 1 : -1;
+        if (k > 0 && k < m && s[k].d == s[k - 1].d)
+            continue;   /* no threshold between equal distances */
+        float gap = k == 0 || k == m ? 0 : s[k].d - s[k - 1].d;
+        if (right > best || (right == best && gap > best_gap)) {
+            best = right;
+            best_k = k;
+            best_gap = gap;
+        }
+    }
+    float t = best_k == 0 ? s[0].d : best_k == m ? s[m - 1].d + 1e-3f
+                                                 : (s[best_k - 1].d + s[best_k].d) / 2;
+    *accuracy = (double)best / m;
+    free(s);
+    return t;
+}
+
 /* LFW's protocol: for each fold, the threshold is the best on the other
- * folds and the accuracy is measured on the fold. */
+ * folds and the accuracy is measured on the fold, no-face pairs wrong. */
 static void cross_validate(const eval_pair *p, long n, int folds, eval_verify *out)
 {
-    double sum = 0, sum2 = 0;
+    double sum = 0, sum2 = 0, tsum = 0;
     for (int f = 0; f < folds; f++) {
         double train, acc;
-        float t = best_on_grid(p, n, -1, f, &train);
+        float t = eval_best_threshold(p, n, f, &train);
+        long in_fold = 0, valid = 0;
+        for (long i = 0; i < n; i++) {
+            in_fold += p[i].fold == f;
+            valid += p[i].fold == f && p[i].valid;
+        }
         eval_pairs_at(p, n, t, f, -1, &acc, NULL, NULL);
+        acc = in_fold ? acc * valid / in_fold : 0;
         sum += acc;
         sum2 += acc * acc;
+        tsum += t;
     }
     out->folds = folds;
     out->cv_accuracy = sum / folds;
-    double var = sum2 / folds - out->cv_accuracy * out->cv_accuracy;
-    out->cv_std = var > 0 ? sqrt(var) : 0;
+    out->cv_threshold = tsum / folds;
+    double var = (sum2 - folds * out->cv_accuracy * out->cv_accuracy) / (folds - 1);
+    out->cv_stderr = var > 0 ? sqrt(var / folds) : 0;
+}
+
+void eval_roc_add(eval_roc *r, float distance, int same)
+{
+    long bin = distance >= 0 ? (long)(distance * 1e4f) : 0;
+    if (bin > EVAL_ROC_BINS || !(distance == distance))
+        bin = EVAL_ROC_BINS;
+    if (same) {
+        r->genuine[bin]++;
+        r->n_genuine++;
+    } else {
+        r->impostor[bin]++;
+        r->n_impostor++;
+    }
+}
+
+double eval_roc_tar(const eval_roc *r, double far, float *threshold)
+{
+    /* Edge b (threshold b * 1e-4) accepts the bins below it. */
+    long imp = 0, gen = 0, b = 0;
+    while (b < EVAL_ROC_BINS && r->n_impostor > 0 &&
+           (double)(imp + r->impostor[b]) <= far * r->n_impostor) {
+        imp += r->impostor[b];
+        gen += r->genuine[b];
+        b++;
+    }
+    *threshold = b * 1e-4f;
+    return r->n_genuine ? (double)gen / r->n_genuine : 0;
 }
 
 void eval_verification(const eval_pair *p, long n, float threshold, int folds, eval_verify *out)
@@ -155,6 +239,15 @@ void eval_verification(const eval_pair *p, long n, float threshold, int folds, e
     out->best_threshold = best_on_grid(p, n, -1, -1, &out->best_accuracy);
     if (folds >= 2)
         cross_validate(p, n, folds, out);
+    eval_roc *roc = calloc(1, sizeof *roc);
+    for (long i = 0; roc && i < n; i++)
+        if (p[i].valid)
+            eval_roc_add(roc, p[i].distance, p[i].same);
+    if (roc) {
+        out->tar_far3 = eval_roc_tar(roc, 1e-3, &out->t_far3);
+        out->tar_far4 = eval_roc_tar(roc, 1e-4, &out->t_far4);
+    }
+    free(roc);
 }
 
 // ----------------------------------------------------------------------------

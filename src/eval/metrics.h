@@ -77,8 +77,18 @@ typedef struct eval_verify {
     float best_threshold;            /* on the grid, best accuracy on the valid pairs (the
                                         middle of a run of equally good thresholds) */
     double best_accuracy;
-    int folds;                       /* >= 2: LFW protocol figures below are set */
-    double cv_accuracy, cv_std;      /* per fold: accuracy at the threshold best on the other folds */
+    /* LFW's protocol (folds >= 2): for each fold, the threshold that is best on
+     * the other folds (searched exactly, between every two distances), then the
+     * accuracy of the fold at it, a pair with no face counted wrong; the mean
+     * over folds and its standard error (sample sd / sqrt(folds), LFW's S_E). */
+    int folds;
+    double cv_accuracy, cv_stderr;
+    double cv_threshold;             /* mean of the folds' thresholds */
+    /* ROC points over the valid pairs: the true accept rate at the largest
+     * threshold whose false accept rate is at most 1e-3 and 1e-4 (with D
+     * different pairs the false accept rate moves in steps of 1/D). */
+    double tar_far3, tar_far4;
+    float t_far3, t_far4;
 } eval_verify;
 
 /* Accuracy, true- and false-accept rates of the valid pairs at threshold
@@ -86,7 +96,26 @@ typedef struct eval_verify {
 void eval_pairs_at(const eval_pair *p, long n, float t, int fold, int skip_fold, double *accuracy,
                    double *true_accept, double *false_accept);
 
+/* The threshold with the best accuracy on the valid pairs outside skip_fold
+ * (-1: all), searched exactly: of the gaps between two sorted distances
+ * where accuracy peaks, the middle of the widest. *accuracy receives the peak. */
+float eval_best_threshold(const eval_pair *p, long n, int skip_fold, double *accuracy);
+
 void eval_verification(const eval_pair *p, long n, float threshold, int folds, eval_verify *out);
+
+/* ROC points from many distances at once (e.g. every pair of a photo set):
+ * distances binned by 1e-4 over [0, 2). Zero it (calloc), then add. */
+#define EVAL_ROC_BINS 20000
+typedef struct eval_roc {
+    long genuine[EVAL_ROC_BINS + 1], impostor[EVAL_ROC_BINS + 1];   /* last bin: 2 and over */
+    long n_genuine, n_impostor;
+} eval_roc;
+
+void eval_roc_add(eval_roc *r, float distance, int same);
+
+/* The true accept rate at the largest bin edge t whose false accept rate
+ * (impostors with distance < t) is at most far; *threshold receives t. */
+double eval_roc_tar(const eval_roc *r, double far, float *threshold);
 
 // ----------------------------------------------------------------------------
 // Two groupings of the same faces (persons numbered per face)

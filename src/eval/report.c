@@ -135,20 +135,40 @@ void eval_print_identification(FILE *out, const cJSON *doc, const char *what)
                 cJSON_GetObjectItemCaseSensitive(o, "named")->valuestring);
 }
 
+static void print_roc(FILE *out, const cJSON *roc)
+{
+    const cJSON *p3 = cJSON_GetObjectItemCaseSensitive(roc, "far_1e-3");
+    const cJSON *p4 = cJSON_GetObjectItemCaseSensitive(roc, "far_1e-4");
+    fprintf(out, "TAR %.2f%% at FAR 1e-3 (distance < %.4f), %.2f%% at FAR 1e-4 (< %.4f)",
+            100 * num(p3, "tar"), num(p3, "threshold"), 100 * num(p4, "tar"), num(p4, "threshold"));
+}
+
 void eval_print_pairs(FILE *out, const cJSON *doc)
 {
-    fprintf(out, "pairs %.0f, %.0f with a face in both photos (%.0f same person, %.0f different); "
-            "%.0f photos, %.1f faces/s\n", num(doc, "pairs"), num(doc, "same_pairs") + num(doc, "different_pairs"),
-            num(doc, "same_pairs"), num(doc, "different_pairs"), num(doc, "photos"), num(doc, "faces_per_s"));
-    fprintf(out, "verification accuracy: %.2f%% at %.2f (true accept %.1f%%, false accept %.1f%%), "
-            "best %.2f%% at %.2f\n", 100 * num(doc, "accuracy"), num(doc, "threshold"),
-            100 * num(doc, "true_accept"), 100 * num(doc, "false_accept"),
-            100 * num(doc, "best_accuracy"), num(doc, "best_threshold"));
+    double different = num(doc, "different_pairs");
+    fprintf(out, "pairs %.0f in %.0f fold(s), %.0f with a face in both photos (%.0f same person, %.0f different); "
+            "%.0f photos, %.1f faces/s\n", num(doc, "pairs"), num(doc, "folds"),
+            num(doc, "same_pairs") + different, num(doc, "same_pairs"), different, num(doc, "photos"),
+            num(doc, "faces_per_s"));
     if (cJSON_GetObjectItemCaseSensitive(doc, "cv_accuracy"))
-        fprintf(out, "%.0f-fold accuracy (threshold chosen on the other folds): %.2f%% +- %.2f%%\n",
-                num(doc, "folds"), 100 * num(doc, "cv_accuracy"), 100 * num(doc, "cv_std"));
-    fprintf(out, "pairs with no face found: %.0f (counted wrong: %.2f%% of all pairs right)\n",
-            num(doc, "no_face_pairs"), 100 * num(doc, "accuracy_no_face_wrong"));
+        fprintf(out, "LFW protocol, %.0f folds (threshold chosen on the other folds, a pair with no face "
+                "wrong): %.2f%% +- %.2f%% (standard error), mean threshold %.3f\n",
+                num(doc, "folds"), 100 * num(doc, "cv_accuracy"), 100 * num(doc, "cv_stderr"),
+                num(doc, "cv_threshold"));
+    fprintf(out, "ROC on the pairs: ");
+    print_roc(out, cJSON_GetObjectItemCaseSensitive(doc, "roc"));
+    if (different > 0)
+        fprintf(out, "; FAR steps of %.1e", 1 / different);
+    const cJSON *all = cJSON_GetObjectItemCaseSensitive(doc, "roc_all_photo_pairs");
+    fprintf(out, "\nROC on every pair of the photos (%.0f same person, %.0f different): ",
+            num(all, "same_pairs"), num(all, "different_pairs"));
+    print_roc(out, all);
+    fprintf(out, "\nat %.2f: %.2f%% of the pairs with faces right (true accept %.1f%%, false accept %.1f%%); "
+            "best threshold on the grid %.2f: %.2f%%\n", num(doc, "threshold"), 100 * num(doc, "accuracy"),
+            100 * num(doc, "true_accept"), 100 * num(doc, "false_accept"), num(doc, "best_threshold"),
+            100 * num(doc, "best_accuracy"));
+    fprintf(out, "pairs with no face found: %.0f (counted wrong: %.2f%% of all pairs right at %.2f)\n",
+            num(doc, "no_face_pairs"), 100 * num(doc, "accuracy_no_face_wrong"), num(doc, "threshold"));
     const cJSON *o;
     cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(doc, "no_face"))
         fprintf(out, "  line %.0f: no face in %s\n", num(o, "line"),

@@ -9,9 +9,11 @@
 #define CELEB_FACE_FACES_H
 
 #include "../align/align.h"
+#include "../align/chip.h"
 #include "../detect/detect.h"
 #include "../embed/recognition.h"
 #include "../landmark/landmark68.h"
+#include "quality.h"
 
 typedef enum face_detector {
     FACE_DETECTOR_SSD = 0,    /* SSD MobileNetV1 (face-api's default) */
@@ -25,11 +27,13 @@ typedef struct face {
     double landmarks[LM_POINTS][2];   /* source pixels, iBUG 68 order */
     int_rect align_rect;              /* the crop fed to the recognition net */
     float descriptor[RECOG_DIM];      /* not L2-normalised; same person if distance < 0.6 */
+    face_quality quality;             /* how far it can be trusted (quality.h); set with the landmarks */
 } face;
 
 typedef enum face_align {
-    FACE_ALIGN_DLIB = 0,        /* face-api's axis-aligned crop (FaceLandmarks.alignDlib) */
+    FACE_ALIGN_FACEAPI = 0,     /* face-api's axis-aligned crop (FaceLandmarks.alignDlib) */
     FACE_ALIGN_SIMILARITY = 1,  /* rotation, scale and shift fitted to 5 landmarks */
+    FACE_ALIGN_CHIP = 2,        /* dlib's face chip, the crop its net was trained on (chip.h) */
 } face_align;
 
 typedef struct face_engine_options {
@@ -40,10 +44,17 @@ typedef struct face_engine_options {
     face_detector detector;  /* SSD (default) or tiny */
     float min_score;         /* detection threshold; 0 = the detector's default (0.5) */
     int tiny_size;           /* tiny detector input, multiple of 32; 0 = 416 */
-    face_align align;        /* the recognition crop; DLIB (default) reproduces face-api */
+    face_align align;        /* the recognition crop; FACEAPI (default) reproduces face-api */
+    int jitter;              /* > 1: each descriptor is the mean over this many jittered copies of
+                                its chip (dlib's jitter_image; CHIP only); 0 or 1: the chip alone */
     int find_tight_crops;    /* when nothing is found, look again with the image centred on a
                                 2x, then 3x black canvas: the detectors miss faces that fill the
-                                frame (the enrolment photos people have). Off: face-api's output. */
+                                frame (the enrolment photos people have); also when the faces found
+                                are small (SSD misses faces that fill much of the frame, see
+                                face_engine_run). Off: face-api's output. */
+    int expect_face;         /* the photo shows a face (eval, enrolment): with find_tight_crops, when
+                                none is found, accept the likeliest candidate at a lower score
+                                whose landmarks are a face's */
 } face_engine_options;
 
 typedef struct face_engine {

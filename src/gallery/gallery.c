@@ -1,7 +1,8 @@
 /* gallery.c - the gallery as one SQLite file, see gallery.h.
  *
  * Schema "celeb.gallery/1":
- *   meta(key, value)          schema, created (unix time), generation
+ *   meta(key, value)          schema, created (unix time), generation, and
+ *                             descriptor (the kind, once set: gallery_kind)
  *   identities(id, name UNIQUE, created)
  *   faces(id, identity_id -> identities ON DELETE CASCADE, source, quality,
  *         descriptor BLOB = 128 little-endian float32, created)
@@ -47,6 +48,9 @@ enum {
     ST_FACES_OF,
     ST_REMOVE,
     ST_RENAME,
+    ST_KIND,
+    ST_SET_KIND,
+    ST_FACE_COUNT,
     ST_COUNT
 };
 
@@ -72,6 +76,9 @@ static const char *const statement_sql[ST_COUNT] = {
                     "WHERE i.name = ?1 ORDER BY f.id",
     [ST_REMOVE] = "DELETE FROM identities WHERE name = ?1",
     [ST_RENAME] = "UPDATE identities SET name = ?2 WHERE name = ?1",
+    [ST_KIND] = "SELECT value FROM meta WHERE key = 'descriptor'",
+    [ST_SET_KIND] = "INSERT OR IGNORE INTO meta(key, value) VALUES('descriptor', ?1)",
+    [ST_FACE_COUNT] = "SELECT count(*) FROM faces",
 };
 
 /* One transaction: an existing file is either all of this or none of it. */
@@ -681,6 +688,53 @@ int gallery_faces(gallery *g, const char *name, gallery_face **out, int *n, cele
     void *items = NULL;
     rc = collect(g, which, sizeof **out, read_face_row, &items, n, err);
     *out = items;
+    return rc;
+}
+
+int gallery_kind(gallery *g, char kind[GALLERY_KIND_MAX], celeb_error *err)
+{
+    kind[0] = '\0';
+    if (!g)
+        return invalid(err, "gallery_kind: no gallery");
+    sqlite3_stmt *s = g->st[ST_KIND];
+    int step = sqlite3_step(s), rc = CELEB_OK;
+    if (step == SQLITE_ROW)
+        rc = copy_text(g, s, 0, kind, GALLERY_KIND_MAX, err);
+    else if (step != SQLITE_DONE)
+        rc = db_fail(g, err, "reading the descriptor kind");
+    finish(g, ST_KIND);
+    return rc;
+}
+
+int gallery_face_count(gallery *g, celeb_error *err)
+{
+    if (!g)
+        return invalid(err, "gallery_face_count: no gallery");
+    sqlite3_stmt *s = g->st[ST_FACE_COUNT];
+    int rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : db_fail(g, err, "counting faces");
+    finish(g, ST_FACE_COUNT);
+    return rc;
+}
+
+int gallery_set_kind(gallery *g, const char *kind, celeb_error *err)
+{
+    if (!g || !kind || !*kind || strlen(kind) >= GALLERY_KIND_MAX)
+        return invalid(err, "gallery_set_kind: no gallery, or no kind or too long a one");
+    int rc = run(g, ST_BEGIN, "cannot start a write", err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(g->st[ST_SET_KIND], 1, kind, -1, SQLITE_STATIC);
+    rc = run(g, ST_SET_KIND, "recording the descriptor kind", err);
+    int changed = rc == 0 && sqlite3_changes(g->db) > 0;
+    char have[GALLERY_KIND_MAX];
+    if (rc == 0)
+        rc = gallery_kind(g, have, err);
+    if (rc == 0 && strcmp(have, kind))
+        rc = celeb_fail(err, CELEB_EINVAL, "%s holds descriptors of kind '%s', not '%s'", g->path,
+                        have, kind);
+    if (rc == 0 && changed)
+        return commit_change(g, err);
+    rollback(g);   /* nothing to keep: it was already set */
     return rc;
 }
 

@@ -21,6 +21,7 @@
 #define GALLERY_DIM 128
 #define GALLERY_NAME_MAX 128     /* bytes of a name, NUL included */
 #define GALLERY_SOURCE_MAX 1024  /* bytes of a source path, NUL included */
+#define GALLERY_KIND_MAX 64      /* bytes of a descriptor kind, NUL included */
 
 typedef struct gallery gallery;
 
@@ -72,6 +73,18 @@ int gallery_rename(gallery *g, const char *old_name, const char *new_name, celeb
 /* Writes the whole gallery as one JSON document (schema "celeb.gallery/1":
  * identities with their faces, descriptors included) to out. */
 int gallery_export(gallery *g, FILE *out, celeb_error *err);
+
+/* What the gallery's descriptors were computed with (for celeb: the
+ * recognition crop), so that queries are computed the same way: "" until
+ * set. The gallery does not interpret it. */
+int gallery_kind(gallery *g, char kind[GALLERY_KIND_MAX], celeb_error *err);
+
+/* Records the kind if none is: 0 when the gallery's kind is now `kind`
+ * (1..63 bytes), CELEB_EINVAL when it already was another. */
+int gallery_set_kind(gallery *g, const char *kind, celeb_error *err);
+
+/* Number of faces in the gallery, or a negative error code. */
+int gallery_face_count(gallery *g, celeb_error *err);
 
 /* A number that changes whenever the gallery changes (any process), so a
  * long-running reader can tell that its cached copy is stale. */

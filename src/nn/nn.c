@@ -29,6 +29,10 @@ int nn_ctx_init(nn_ctx *ctx, int threads, celeb_error *err)
         nn_ctx_free(ctx);
         return celeb_fail(err, CELEB_EINTERNAL, "oneDNN: cannot create a CPU engine");
     }
+    /* oneDNN's Winograd (and its nChw16c blocking) is AVX-512's: elsewhere
+     * a blocked activation only finds the reference convolution, 100x slower.
+     * The ISA values are bit sets (avx2_vnni is numerically larger). */
+    ctx->winograd = (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     return CELEB_OK;
 }
 
@@ -421,7 +425,7 @@ void nn_conv_free(nn_conv_layer *l)
 
 int nn_winograd_pays(const nn_exec *x, int n, int h)
 {
-    return (n >= 8 && h >= 3) || h >= 8;
+    return x->ctx->winograd && ((n >= 8 && h >= 3) || h >= 8);
 }
 
 /* p's weights become the layer's packed copy in their layout, shared by

@@ -58,6 +58,7 @@ typedef struct nn_ctx {
     int threads;
     nn_arena *arena;    /* shared by the nets of this context */
     const char *cache_dir;   /* where the nets' stores are (store.h), or NULL for none; not owned */
+    int winograd;       /* oneDNN has Winograd convolutions on this CPU (AVX-512 only) */
 } nn_ctx;
 
 /* threads <= 0 means one per core. Returns 0 or CELEB_EINTERNAL. */
@@ -203,7 +204,8 @@ void nn_conv_set_winograd(nn_conv_layer *l);
  * maps of 8x8 and up, or batches of 8+ maps of 3x3 and up (bench/kernels.c,
  * bench/nets; without reorders around each conv, at 1 and 2 threads). It
  * needs the blocked layout, so a net runs in it (nn_reorder) exactly where
- * this holds. */
+ * this holds; never on a CPU without it (nn_ctx.winograd), where the blocked
+ * layout has only oneDNN's reference kernels. */
 int nn_winograd_pays(const nn_exec *x, int n, int h);
 nn_tensor nn_conv_add(nn_exec *x, nn_conv_layer *l, nn_tensor in, nn_tensor acc);
 

@@ -56,7 +56,9 @@ int celeb_reload_gallery(celeb_ctx *ctx, celeb_error *err)
     }
     int64_t gen = gallery_generation(g);
     int rc = CELEB_OK;
-    if (!ctx->index || gen != ctx->generation) {
+    if (!ctx->index || gen != ctx->generation)   /* queries use the crop its faces were made with */
+        rc = celeb_gallery_align(g, &ctx->engine.opt.align, err);
+    if (rc == 0 && (!ctx->index || gen != ctx->generation)) {
         gallery_face *faces = NULL;
         int n = 0;
         identify_index *ix = NULL;
@@ -83,10 +85,11 @@ int celeb_open(const celeb_options *opt, celeb_ctx **out, celeb_error *err)
     if (opt)
         ctx->opt = *opt;
     snprintf(ctx->gallery_path, sizeof ctx->gallery_path, "%s", ctx->opt.gallery ? ctx->opt.gallery : "");
-    /* The similarity-aligned crop, as enroll uses: 98.1% vs 96.8% named right on the dev
-     * set (celeb eval); gallery and queries must use the same crop. */
+    /* The gallery's crop (celeb_reload_gallery): a gallery and its queries
+     * must use the same one. */
     face_engine_options eo = {.model_dir = ctx->opt.model_dir, .threads = ctx->opt.threads,
-                              .detector = ctx->opt.detector, .align = FACE_ALIGN_SIMILARITY};
+                              .detector = ctx->opt.detector, .align = CELEB_ALIGN_DEFAULT,
+                              .jitter = ctx->opt.jitter};
     int rc = face_engine_open(&ctx->engine, &eo, err);   /* closes itself on failure */
     int engine_open = rc == 0;
     if (rc == 0)
@@ -131,7 +134,7 @@ typedef struct appearance {
     face_box box;
     double landmarks5[5][2];   /* eyes (centres), nose tip, mouth corners */
     int tracked;               /* followed from the frame before, not detected */
-    float faceness;            /* face_faceness of its landmarks */
+    face_quality quality;      /* how far it can be trusted to name somebody (quality.h) */
 } appearance;
 
 /* Faces are followed from frame to frame instead of detected again (see
@@ -240,7 +243,7 @@ static int add_faces(scan *s, const face *faces, int n, int frame, int64_t t_ms,
         a->t_ms = t_ms;
         a->box = faces[i].box;
         a->tracked = tracked;
-        a->faceness = face_faceness(faces[i].landmarks);
+        a->quality = faces[i].quality;
         align_five_points(faces[i].landmarks, a->landmarks5);
         g->frame = frame;
         memcpy(g->descriptor, faces[i].descriptor, sizeof g->descriptor);
@@ -311,38 +314,51 @@ static int scan_media(celeb_ctx *ctx, media *m, scan *s, celeb_error *err)
     return rc;
 }
 
+/* Quality and the like to 3 decimals in the JSON: more is noise. */
+static double round3(double v) { return round(v * 1000) / 1000; }
+
 /* A person is a human face when its best face is (see faceness.h): SSD
  * finds a "face" on a dog that nothing else tells apart. */
 static int person_is_human(const scan *s, const int *person_of, int p)
 {
     float best = 0;
     for (int i = 0; i < s->n; i++)
-        if (person_of[i] == p && s->app[i].faceness > best)
-            best = s->app[i].faceness;
+        if (person_of[i] == p && s->app[i].quality.faceness > best)
+            best = s->app[i].quality.faceness;
     return best >= FACE_FACENESS_MIN;
 }
 
+/* A person's name needs good evidence: it is identified from its faces of
+ * quality FACE_QUALITY_TO_NAME or more. A person with none is still reported
+ * (tracked, grouped, its closest identities shown) but stays unknown. */
 static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, int p, int number,
                           const identify_options *io)
 {
-    int count = 0;
+    int count = 0, good = 0;
+    float best_quality = 0;
     for (int i = 0; i < s->n; i++)
-        count += person_of[i] == p;
+        if (person_of[i] == p) {
+            count++;
+            good += s->app[i].quality.value >= FACE_QUALITY_TO_NAME;
+            best_quality = fmaxf(best_quality, s->app[i].quality.value);
+        }
     float (*descs)[GALLERY_DIM] = malloc((size_t)count * sizeof *descs);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "person", number);
     identify_result r;
     int k = 0;
     for (int i = 0; descs && i < s->n; i++)
-        if (person_of[i] == p)
+        if (person_of[i] == p && (!good || s->app[i].quality.value >= FACE_QUALITY_TO_NAME))
             memcpy(descs[k++], s->gf[i].descriptor, sizeof descs[0]);
-    if (!descs || identify_descriptors(ctx->index, (const float(*)[GALLERY_DIM])descs, count, io, &r) < 0) {
+    if (!descs || identify_descriptors(ctx->index, (const float(*)[GALLERY_DIM])descs, k, io, &r) < 0) {
         memset(&r, 0, sizeof r);
         snprintf(r.name, sizeof r.name, "unknown");
     }
     free(descs);
+    r.known = r.known && good > 0;
     cJSON_AddStringToObject(o, "name", r.known ? r.name : "unknown");
     cJSON_AddBoolToObject(o, "known", r.known);
+    cJSON_AddNumberToObject(o, "quality", round3(best_quality));
     cJSON_AddNumberToObject(o, "confidence", r.known ? r.p : 0.0);
     if (r.n_candidates > 0)
         cJSON_AddNumberToObject(o, "distance", r.distance);
@@ -366,6 +382,7 @@ static cJSON *person_json(celeb_ctx *ctx, const scan *s, const int *person_of, i
         cJSON_AddItemToObject(j, "box", cJSON_CreateDoubleArray(box, 4));
         cJSON_AddNumberToObject(j, "score", a->box.score);
         cJSON_AddBoolToObject(j, "tracked", a->tracked);
+        cJSON_AddNumberToObject(j, "quality", round3(a->quality.value));
         cJSON *lm = cJSON_AddArrayToObject(j, "landmarks5");
         for (int q = 0; q < 5; q++)
             cJSON_AddItemToArray(lm, cJSON_CreateDoubleArray(a->landmarks5[q], 2));

@@ -588,7 +588,7 @@ static cJSON *enroll_one(serve_shared *sh, gallery *g, const char *name, job_inp
         snprintf(url, sizeof url, "/v1/faces/%lld/thumbnail", (long long)r.face_id);
         cJSON_AddStringToObject(o, "status", "enrolled");
         cJSON_AddNumberToObject(o, "face_id", (double)r.face_id);
-        cJSON_AddNumberToObject(o, "quality", r.box.score);
+        cJSON_AddNumberToObject(o, "quality", round(r.quality * 1000) / 1000);
         const double box[4] = {r.box.x, r.box.y, r.box.w, r.box.h};
         cJSON_AddItemToObject(o, "box", cJSON_CreateDoubleArray(box, 4));
         cJSON_AddStringToObject(o, "thumbnail", url);
