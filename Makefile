@@ -59,7 +59,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(OUT)/fuzz/%)
 # The same targets without libFuzzer: replay files (tests/regress/) in the normal suite.
 REPLAY_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(OUT)/fuzz/replay_%)
 
-.PHONY: all setup test demo bench clean tests benches fuzz fuzzers valgrind eval-lfw
+.PHONY: all setup test demo bench clean tests benches fuzz fuzzers valgrind eval-lfw eval-landmarks
 all: $(OUT)/celeb $(PLUGIN)
 
 setup:
@@ -100,6 +100,12 @@ $(OUT)/tests/dlib_chip: tests/dlib_chip.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -O2 -o $@ $< $(shell pkg-config --libs dlib-1 2>/dev/null)
 
+# Our landmarks against dlib's shape predictor on LFW View 1 (make eval-landmarks).
+$(OUT)/bench/lfw_landmarks: bench/lfw_landmarks.cpp $(OUT)/libceleb.a
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -std=c++17 -Wall -Wextra -Werror -Isrc -o $@ $< $(OUT)/libceleb.a $(shell pkg-config --libs dlib-1 2>/dev/null) \
+		$(LDFLAGS) $(LDLIBS)
+
 $(OUT)/bench/%: bench/%.c $(OUT)/libceleb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libceleb.a $(LDFLAGS) $(LDLIBS) -lXNNPACK -lpthreadpool
@@ -133,6 +139,11 @@ bench: setup
 eval-lfw: setup
 	@$(MAKE) --no-print-directory
 	@/usr/bin/python3 bench/eval_lfw.py build/release
+
+# The same chip from our landmarks and from dlib's shape predictor, LFW View 1 (about 8 minutes).
+eval-landmarks: setup
+	@$(MAKE) --no-print-directory $(OUT)/bench/lfw_landmarks
+	@$(OUT)/bench/lfw_landmarks ../shared/data/lfw models
 
 # Each fuzz target for FUZZ_SECONDS (default 60) from the seeds of scripts/fuzz_seeds.sh.
 fuzz: setup

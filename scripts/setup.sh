@@ -7,7 +7,7 @@ PKGS="pkg-config libdnnl-dev libxnnpack-dev libpthreadpool-dev
  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libwebp-dev
  libjpeg62-turbo-dev libexif-dev libcjson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libssl-dev
  python3-pil python3-numpy libmicrohttpd-dev libcsv-dev libgif-dev wrk chromium libhiredis-dev redis-server clang valgrind
- g++ libdlib-dev liblapacke-dev"
+ g++ libdlib-dev libdlib-data liblapacke-dev"
 
 missing=""
 for p in $PKGS; do
