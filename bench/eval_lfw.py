@@ -47,6 +47,29 @@ def commit():
         return '?'
 
 
+def parse_args(jitter_help):
+    """The options of the eval-* benchmarks: BUILD [--shared DIR] [--jitter N] [--readme F] [--no-readme]."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument('build')
+    ap.add_argument('--shared', default=os.environ.get('CELEB_SHARED', '../shared'))
+    ap.add_argument('--jitter', type=int, default=0, help=jitter_help)
+    ap.add_argument('--readme', default='README.md')
+    ap.add_argument('--no-readme', action='store_true')
+    return ap.parse_args()
+
+
+def write_readme(path, begin, end, text):
+    """Replaces the README's text between the markers begin and end (both in text), or appends it."""
+    readme = open(path).read()
+    if begin in readme and end in readme:
+        head, rest = readme.split(begin, 1)
+        readme = head + text + rest.split(end, 1)[1]
+    else:
+        readme += '\n' + text + '\n'
+    with open(path, 'w') as f:
+        f.write(readme)
+
+
 def run(build, lfw, jitter, out_dir):
     cmd = [os.path.join(build, 'celeb'), 'eval', '--json', '--pairs', os.path.join(lfw, 'pairs.txt')]
     if jitter > 1:
@@ -104,13 +127,7 @@ def table(docs):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('build')
-    ap.add_argument('--shared', default=os.environ.get('CELEB_SHARED', '../shared'))
-    ap.add_argument('--jitter', type=int, default=0, help='copies of the jittered run (default: enrollment\'s)')
-    ap.add_argument('--readme', default='README.md')
-    ap.add_argument('--no-readme', action='store_true')
-    a = ap.parse_args()
+    a = parse_args('copies of the jittered run (default: enrollment\'s)')
     lfw = os.path.join(a.shared, 'data', 'lfw')
     if not os.path.exists(os.path.join(lfw, 'pairs.txt')):
         sys.exit('eval-lfw: no %s/pairs.txt (LFW with its protocol files)' % lfw)
@@ -124,17 +141,9 @@ def main():
     docs = [(1, run(a.build, lfw, 1, out_dir)), (jitter, run(a.build, lfw, jitter, out_dir))]
     text = table(docs)
     print(text)
-    if a.no_readme:
-        return
-    readme = open(a.readme).read()
-    if BEGIN in readme and END in readme:
-        head, rest = readme.split(BEGIN, 1)
-        readme = head + text + rest.split(END, 1)[1]
-    else:
-        readme += '\n' + text + '\n'
-    with open(a.readme, 'w') as f:
-        f.write(readme)
-    print('eval-lfw: the table is in %s' % a.readme, file=sys.stderr)
+    if not a.no_readme:
+        write_readme(a.readme, BEGIN, END, text)
+        print('eval-lfw: the table is in %s' % a.readme, file=sys.stderr)
 
 
 if __name__ == '__main__':

@@ -27,7 +27,10 @@ typedef struct celeb_options {
     face_detector detector;   /* FACE_DETECTOR_BOTH (SSD + the tiny one's extra faces), SSD or tiny */
     int frames;               /* frames to sample per file; <= 0: 20; see all_frames */
     int all_frames;           /* every frame */
-    float unknown_distance;   /* known when a person is closer than this to an identity; 0: 0.55 */
+    float unknown_distance;   /* known only when a person is closer than this to an identity;
+                                 0: IDENTIFY_DEFAULT_THRESHOLD */
+    float min_confidence;     /* known only when the name is this likely right (identify.h);
+                                 0: the gallery's operating point */
     int jitter;               /* > 1: descriptors averaged over this many jittered chips; 0, 1: none */
 } celeb_options;
 
@@ -65,6 +68,7 @@ int celeb_detect_memory(celeb_ctx *ctx, const uint8_t *data, size_t size, const 
  * default CELEB_ENROLL_JITTER), and restores the engine's options before
  * returning. A tiny-only engine is CELEB_EINVAL. */
 #include "gallery/gallery.h"
+#include "identify/identify.h"
 
 typedef struct celeb_enrolled {
     int64_t face_id;       /* the new gallery face */
@@ -96,6 +100,17 @@ int celeb_gallery_align(gallery *g, face_align *align, celeb_error *err);
 
 /* The kind name of a crop ("chip", ...). */
 const char *celeb_align_name(face_align a);
+
+/* The confidence model fitted to gallery g (identify.h), or
+ * IDENTIFY_DEFAULT_MODEL when it was never fitted. A stored model that does
+ * not parse is CELEB_ECORRUPT. */
+int celeb_gallery_model(gallery *g, identify_model *m, celeb_error *err);
+
+/* Fits the confidence model to g's faces (identify_train) and stores it;
+ * too small a gallery stores nothing and leaves *fitted 0. *m receives the
+ * model queries will use, *samples (may be NULL) the searches it was
+ * fitted on. A few seconds for 10,000 faces. */
+int celeb_gallery_train(gallery *g, identify_model *m, int *fitted, int *samples, celeb_error *err);
 
 /* Enrolls the one face of img as `name`, recording `source` (a path, a URL,
  * "upload:NAME") in the gallery; committed when it returns 0. No face or

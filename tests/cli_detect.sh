@@ -8,6 +8,19 @@ D=$SHARED/data/media
 G=$T/celebs.db
 "$CELEB" enroll --gallery "$G" "$SHARED/data/celebs" >/dev/null 2>&1
 check "enroll the 24 people of data/celebs" "[ \$(\"$CELEB\" gallery --gallery '$G' list | wc -l) -eq 24 ]"
+# 156 photos with a face, 5 people with one: 151 searches without the photo + 24 without the person
+"$CELEB" gallery --gallery "$G" train >"$T/train" 2>&1
+check "gallery train on the 24 people: fitted on 175 searches, beta > 0, d0 in 0.4..0.6, operating point 0.5..0.99" \
+    "$PY - '$T/train' <<'PYEOF'
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.match(r'fitted on (\d+) searches: beta=(\S+) d0=(\S+) gamma=(\S+) min_confidence=(\S+)\n$', t)
+assert m and int(m.group(1)) == 175, t
+beta, d0, gamma, mc = map(float, m.groups()[1:])
+assert beta > 0 and 0.4 < d0 < 0.6 and 0.5 <= mc <= 0.99, t
+PYEOF"
+"$CELEB" detect --gallery "$G" --min-confidence 0 "$D/fr_two_people.jpg" >/dev/null 2>"$T/err"
+check "--min-confidence 0: a usage error (exit 2)" "[ $? -eq 2 ] && grep -q 'min-confidence' '$T/err'"
 
 "$CELEB" detect --gallery "$G" "$D/giphy_video.gif" "$D/fr_two_people.jpg" "$D/dlib_elon-musk-smoke.gif" \
     "$D/dlib_dog.jpg" "$D/dlib_watershed.mp4" >"$T/out" 2>"$T/err"
@@ -36,6 +49,8 @@ p = json.load(open(sys.argv[1]))['persons']
 p.sort(key=lambda x: x['appearances'][0]['box'][0])
 assert [x['name'] for x in p] == ['Barack_Obama', 'Joe_Biden'], [x['name'] for x in p]
 assert all(x['confidence'] > 0.5 and x['candidates'][0]['name'] == x['name'] for x in p)
+assert all(abs(x['confidence'] - x['candidates'][0]['p']) < 1e-6 for x in p)
+assert all(sum(c['p'] for c in x['candidates']) <= 1 + 1e-6 for x in p)
 PYEOF"
 check "dlib_elon-musk-smoke.gif: one person, unknown (Elon Musk is not enrolled), 20 sampled frames" \
     "$PY - \$(doc 3) <<'PYEOF'
@@ -152,9 +167,14 @@ check "output that cannot be written (/dev/full): exit 1, says so" "[ $? -eq 1 ]
 echo "garbage" >"$T/bad.db"
 "$CELEB" detect --gallery "$T/bad.db" "$D/fr_two_people.jpg" >/dev/null 2>"$T/err"
 check "a gallery that is not a database: exit 1 with a message" "[ $? -eq 1 ] && grep -q 'bad.db' '$T/err'"
-"$CELEB" detect --gallery "$T/none.db" "$D/fr_two_people.jpg" >"$T/none.json" 2>/dev/null
-check "no gallery file yet: everyone unknown, exit 0" \
-    "[ $? -eq 0 ] && $PY -c \"import json; p=json.load(open('$T/none.json'))['persons']; assert len(p)==2 and all(x['name']=='unknown' for x in p)\""
+"$CELEB" detect --gallery "$T/none.db" "$D/fr_two_people.jpg" >"$T/none.json" 2>"$T/err"
+check "a --gallery that does not exist (mistyped): exit 2, the message names it, no output" \
+    "[ $? -eq 2 ] && grep -q 'no gallery at $T/none.db' '$T/err' && [ ! -s '$T/none.json' ]"
+CELEB_GALLERY="$T/none.db" "$CELEB" detect "$D/fr_two_people.jpg" >/dev/null 2>"$T/err"
+check "the same through \$CELEB_GALLERY: exit 2" "[ $? -eq 2 ] && grep -q 'no gallery at' '$T/err'"
+env -u CELEB_GALLERY XDG_DATA_HOME="$T/xdg" "$CELEB" detect "$D/fr_two_people.jpg" >"$T/none.json" 2>"$T/err"
+check "no default gallery yet: a warning, everyone unknown, exit 0" \
+    "[ $? -eq 0 ] && grep -q 'warning: no gallery at $T/xdg/celeb/gallery.db' '$T/err' && $PY -c \"import json; p=json.load(open('$T/none.json'))['persons']; assert len(p)==2 and all(x['name']=='unknown' for x in p)\""
 
 # --- celeb eval: leave-one-out on data/celebs ------------------------------------------
 "$CELEB" eval --json "$SHARED/data/celebs" >"$T/eval.json" 2>/dev/null

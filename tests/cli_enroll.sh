@@ -16,6 +16,11 @@ ln -s "$C/Joe_Biden/biden.jpg" "$T/raw/Joe_Biden/biden.jpg"
 G=$T/g.db
 "$CELEB" enroll --gallery "$G" "$T/raw" >"$T/out" 2>"$T/err"
 check "enroll a folder: exit 0" "[ $? -eq 0 ]"
+check "two people are too few to fit the confidence model: the summary says so" \
+    "tail -1 '$T/out' | grep -q '\"model_fitted\":false'"
+"$CELEB" gallery --gallery "$G" train >"$T/train"
+check "gallery train on two people: exit 0, says the default model is used" \
+    "[ $? -eq 0 ] && grep -q '^too few people with 2+ photos to fit' '$T/train'"
 check "3 photos enrolled; the dog photos skipped as 'no face found' (dogs.jpg: SSD's dog face fails the faceness check)" \
     "[ \$(grep -c '\"status\":\"enrolled\"' '$T/out') -eq 3 ] && grep 'dog.jpg' '$T/out' | grep -q 'no face found' && grep 'dogs.jpg' '$T/out' | grep -q 'no face found'"
 "$CELEB" gallery --gallery "$G" list >"$T/list"

@@ -901,6 +901,28 @@ static void test_kind(void **state)
     gallery_close(g);
 }
 
+static void test_model(void **state)
+{
+    char path[512], model[GALLERY_MODEL_MAX];
+    celeb_error err = {0};
+    gallery *g = open_ok(in_dir(state, "model.db", path, sizeof path), 1);
+    assert_int_equal(gallery_model(g, model, &err), 0);
+    assert_string_equal(model, "");   /* never fitted */
+    int64_t gen = gallery_generation(g);
+    assert_int_equal(gallery_set_model(g, "beta=50 d0=0.5 gamma=1 min_confidence=0.8", &err), 0);
+    assert_true(gallery_generation(g) > gen);   /* readers reload it */
+    assert_int_equal(gallery_set_model(g, "beta=40 d0=0.5 gamma=1 min_confidence=0.7", &err), 0);
+    char big[GALLERY_MODEL_MAX + 1];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(gallery_set_model(g, big, &err), CELEB_EINVAL);
+    gallery_close(g);
+    g = open_ok(path, 0);
+    assert_int_equal(gallery_model(g, model, &err), 0);
+    assert_string_equal(model, "beta=40 d0=0.5 gamma=1 min_confidence=0.7");   /* the last one */
+    gallery_close(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -914,6 +936,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_safety, make_dir, remove_dir),
         cmocka_unit_test(test_labels_csv),
         cmocka_unit_test_setup_teardown(test_kind, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_model, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_folder_list, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -167,9 +167,9 @@ static void test_identify_real(void **state)
         assert_string_equal(r.candidates[0].name, expect[i]);
         assert_int_equal(r.n_candidates, 2);
         assert_true(r.distance < 0.6f);
-        assert_true(r.p > 0.5f);
+        assert_true(r.p >= IDENTIFY_DEFAULT_MODEL.min_confidence);
         assert_true(r.candidates[1].distance > r.candidates[0].distance);
-        assert_float_equal(r.candidates[0].p + r.candidates[1].p, 1.0, 1e-5);
+        assert_true(r.candidates[0].p + r.candidates[1].p <= 1.0 + 1e-6);   /* unknown: the rest */
     }
 
     /* The mean of a group is identified like a face; both Obama faces of
@@ -228,8 +228,8 @@ static void test_identify_synthetic(void **state)
     assert_string_equal(r.name, "unknown");
     identify_index_free(ix);
 
-    /* 7 identities on one axis: the top 5 by distance, softmax over all 7,
-     * the distance the min of centre and nearest photo. */
+    /* 7 identities on one axis: the top 5, softmax over all 7 and the
+     * unknown class, the distance the min of centre and nearest photo. */
     gallery_face g[8];
     memset(g, 0, sizeof g);
     for (int i = 0; i < 7; i++) {
@@ -242,6 +242,8 @@ static void test_identify_synthetic(void **state)
     g[7].descriptor[0] = 0.9f;
     assert_int_equal(identify_index_build(g, 8, &ix, &err), CELEB_OK);
     assert_int_equal(identify_index_identities(ix), 7);
+    identify_model m = {.beta = 10, .d0 = 0.5, .gamma = 0, .min_confidence = 0.3};
+    identify_index_set_model(ix, &m);
     d[0] = 0.47f;
     assert_int_equal(identify_face(ix, d, NULL, &r), CELEB_OK);
     assert_int_equal(r.n_candidates, 5);
@@ -252,18 +254,46 @@ static void test_identify_synthetic(void **state)
     assert_string_equal(r.candidates[2].name, "p4");
     assert_string_equal(r.candidates[3].name, "p6");
     assert_string_equal(r.candidates[4].name, "p3");
-    double z = 0, dist[7] = {0.02, 0.37, 0.27, 0.17, 0.07, 0.03, 0.13};
+    double z = exp(-10 * 0.5), dist[7] = {0.02, 0.37, 0.27, 0.17, 0.07, 0.03, 0.13};
     for (int i = 0; i < 7; i++)
-        z += exp(-dist[i] / 0.1);
-    /* Default temperature 0.1. */
-    assert_float_equal(r.candidates[0].p, exp(-0.02 / 0.1) / z, 1e-4);
+        z += exp(-10 * dist[i]);
+    assert_float_equal(r.candidates[0].p, exp(-10 * 0.02) / z, 1e-4);
+    assert_float_equal(r.p, r.candidates[0].p, 1e-7);
+    /* Below the operating point: the same face, not named. */
+    identify_options sure = {.min_confidence = 0.5f};
+    assert_int_equal(identify_face(ix, d, &sure, &r), CELEB_OK);
+    assert_false(r.known);
+    assert_string_equal(r.name, "unknown");
+    assert_string_equal(r.candidates[0].name, "p0");
     double psum = 0;
     for (int k = 0; k < 5; k++) {
         psum += r.candidates[k].p;
         if (k)
             assert_true(r.candidates[k].distance >= r.candidates[k - 1].distance);
     }
-    assert_true(psum < 1.0);  /* p2 and p1 hold the rest */
+    assert_true(psum < 1.0);  /* p2, p1 and the unknown class hold the rest */
+
+    /* gamma discounts an identity with more photos: p0 (2 photos, 0.02)
+     * falls behind p5 (1 photo, 0.03) and p4 (0.07) when 0.05 * beta <
+     * gamma * ln 2. */
+    m.gamma = 1;
+    identify_index_set_model(ix, &m);
+    assert_int_equal(identify_face(ix, d, NULL, &r), CELEB_OK);
+    assert_string_equal(r.candidates[0].name, "p5");
+    assert_string_equal(r.candidates[1].name, "p4");
+    assert_string_equal(r.candidates[2].name, "p0");
+    assert_float_equal(r.candidates[2].p / r.candidates[0].p, exp(-10 * 0.02 - log(2)) / exp(-10 * 0.03),
+                       1e-4);
+
+    /* One identity, one photo, a face exactly d0 away: as likely him as a stranger. */
+    identify_index_free(ix);
+    assert_int_equal(identify_index_build(g + 3, 1, &ix, &err), CELEB_OK);
+    identify_index_set_model(ix, &m);
+    memset(d, 0, sizeof d);
+    d[0] = 0.6f;
+    d[1] = 0.4f;   /* 0.5 from p3 at (0.3, 0) */
+    assert_int_equal(identify_face(ix, d, NULL, &r), CELEB_OK);
+    assert_float_equal(r.p, 0.5, 1e-5);
     identify_index_free(ix);
 
     /* Bad input. */
@@ -275,6 +305,105 @@ static void test_identify_synthetic(void **state)
     assert_int_equal(identify_index_build(NULL, 2, &ix, &err), CELEB_EINVAL);
     assert_int_equal(identify_face(NULL, d, NULL, &r), CELEB_EINVAL);
     assert_string_equal(r.name, "unknown");
+}
+
+/* A uniform draw in [-1, 1) from a splitmix64 state. */
+static double draw(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0 * 2 - 1;
+}
+
+/* A person: a random centre 0.5 from the origin-ish; a photo: the centre
+ * plus noise, so that photos of one person are ~0.35 apart and different
+ * people ~0.7 (the net's scale). */
+static void random_point(uint64_t *s, const float *centre, double spread, float *out)
+{
+    for (int k = 0; k < GALLERY_DIM; k++)
+        out[k] = (centre ? centre[k] : 0) + (float)(spread * draw(s));
+}
+
+static void test_identify_train(void **state)
+{
+    (void)state;
+    enum { PEOPLE = 60, PHOTOS = 3 };
+    static float centre[PEOPLE + 40][GALLERY_DIM];
+    static gallery_face g[PEOPLE * PHOTOS];
+    uint64_t rng = 7;
+    for (int p = 0; p < PEOPLE + 40; p++)
+        random_point(&rng, NULL, 0.045, centre[p]);   /* |a - b| ~ 0.045 * sqrt(128 * 2/3) = 0.42 */
+    for (int p = 0; p < PEOPLE; p++)
+        for (int k = 0; k < PHOTOS; k++) {
+            gallery_face *f = &g[p * PHOTOS + k];
+            memset(f, 0, sizeof *f);
+            snprintf(f->name, sizeof f->name, "person%02d", p);
+            random_point(&rng, centre[p], 0.03, f->descriptor);
+        }
+
+    /* Too few people with 2+ photos: the default model, not fitted. */
+    identify_model m;
+    int fitted = -1, samples = -1;
+    celeb_error err = {0};
+    assert_int_equal(identify_train(g, 7 * PHOTOS, &m, &fitted, &samples, &err), CELEB_OK);
+    assert_int_equal(fitted, 0);
+    assert_float_equal(m.beta, IDENTIFY_DEFAULT_MODEL.beta, 0);
+    assert_float_equal(m.min_confidence, IDENTIFY_DEFAULT_MODEL.min_confidence, 0);
+
+    /* 60 people: every photo searched without itself (180) and one photo
+     * of each without its person (60). */
+    assert_int_equal(identify_train(g, PEOPLE * PHOTOS, &m, &fitted, &samples, &err), CELEB_OK);
+    assert_int_equal(fitted, 1);
+    assert_int_equal(samples, PEOPLE * PHOTOS + PEOPLE);
+    print_message("fitted beta %.2f d0 %.3f gamma %.3f min_confidence %.3f\n", m.beta, m.d0, m.gamma,
+                  m.min_confidence);
+    assert_true(m.beta > 0 && m.d0 > 0.2 && m.d0 < 0.6);
+    assert_true(m.min_confidence >= 0.5 && m.min_confidence <= 0.99);
+
+    /* Held out: a new photo of each person is named right, a new person's
+     * photo is left unknown. */
+    identify_index *ix = NULL;
+    assert_int_equal(identify_index_build(g, PEOPLE * PHOTOS, &ix, &err), CELEB_OK);
+    identify_index_set_model(ix, &m);
+    int right = 0, rejected = 0, wrong_names = 0;
+    float q[GALLERY_DIM];
+    identify_result r;
+    for (int p = 0; p < PEOPLE + 40; p++) {
+        random_point(&rng, centre[p], 0.03, q);
+        assert_int_equal(identify_face(ix, q, NULL, &r), CELEB_OK);
+        char want[GALLERY_NAME_MAX];
+        snprintf(want, sizeof want, "person%02d", p);
+        if (p < PEOPLE) {
+            right += r.known && !strcmp(r.name, want);
+            wrong_names += r.known && strcmp(r.name, want);
+        } else {
+            rejected += !r.known;
+            wrong_names += r.known;
+        }
+    }
+    print_message("known named right %d/%d, strangers rejected %d/40, wrong names %d\n", right, PEOPLE,
+                  rejected, wrong_names);
+    assert_true(right >= PEOPLE * 9 / 10);
+    assert_true(rejected >= 36);
+    assert_true(wrong_names <= 2);
+    identify_index_free(ix);
+
+    /* The model as text and back; garbage is refused. */
+    char text[GALLERY_MODEL_MAX];
+    identify_model back;
+    identify_model_format(&m, text, sizeof text);
+    assert_int_equal(identify_model_parse(text, &back), CELEB_OK);
+    assert_float_equal(back.beta, m.beta, 1e-4 * m.beta);
+    assert_float_equal(back.min_confidence, m.min_confidence, 1e-5);
+    assert_int_equal(identify_model_parse("beta=1 d0=0.5 gamma=0 min_confidence=2", &back), CELEB_EFORMAT);
+    assert_int_equal(identify_model_parse("beta=-1 d0=0.5 gamma=0 min_confidence=0.9", &back), CELEB_EFORMAT);
+    assert_int_equal(identify_model_parse("beta=1 d0=0.5 gamma=0 min_confidence=0.9 x", &back),
+                     CELEB_EFORMAT);
+    assert_int_equal(identify_model_parse("", &back), CELEB_EFORMAT);
+    /* Bad faces: as identify_index_build. */
+    g[0].descriptor[0] = NAN;
+    assert_int_equal(identify_train(g, PEOPLE * PHOTOS, &m, &fitted, &samples, &err), CELEB_EINVAL);
 }
 
 // ----------------------------------------------------------------------------
@@ -494,6 +623,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identify_synthetic),
+        cmocka_unit_test(test_identify_train),
         cmocka_unit_test(test_group_synthetic),
         cmocka_unit_test(test_identify_real),
         cmocka_unit_test(test_group_two_people_gif),

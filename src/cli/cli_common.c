@@ -19,6 +19,18 @@ static void make_parents(char *path)
     }
 }
 
+int cli_check_gallery(const char *cmd, const char *given, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return 0;
+    const char *env = getenv("CELEB_GALLERY");
+    int asked = (given && *given) || (env && *env);
+    fprintf(stderr, "celeb %s: %s gallery at %s%s (enroll people with `celeb enroll --gallery %s ...`)\n",
+            cmd, asked ? "no" : "warning: no", path, asked ? "" : ": everyone is unknown", path);
+    return asked ? -1 : 0;
+}
+
 const char *cli_gallery_path(const char *given)
 {
     static char buf[4096];

@@ -15,6 +15,12 @@
  * Returns a pointer to a static buffer or to `given`. */
 const char *cli_gallery_path(const char *given);
 
+/* For the commands that read a gallery (detect, batch, worker): a gallery
+ * asked for (--gallery, $CELEB_GALLERY) that does not exist is a mistake,
+ * not "everyone unknown": prints "celeb CMD: no gallery at PATH ..." and
+ * returns -1. A missing default gallery only gets a warning (0). */
+int cli_check_gallery(const char *cmd, const char *given, const char *path);
+
 /* Parses a --frames value, N (1..100000) or "all", into o. Returns 0, or
  * -1 after printing "celeb CMD: --frames takes ..." on stderr. */
 int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o);

@@ -145,6 +145,8 @@ int cmd_batch(int argc, char **argv)
     if (jobs < 1)
         jobs = 1;
     const char *manifest_path = optind < argc ? argv[optind] : "-";
+    if (cli_check_gallery("batch", gallery_arg, cli_gallery_path(gallery_arg)) < 0)
+        return 2;
 
     celeb_error err = {0};
     batch_manifest m;

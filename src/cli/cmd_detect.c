@@ -30,7 +30,10 @@ static void detect_usage(FILE *out)
             "  --frames N|all      frames sampled per file, evenly spaced (default 20)\n"
             "  --detector both|ssd|tiny  face detectors (default both: SSD, plus the tiny\n"
             "                      detector's faces SSD missed)\n"
-            "  --unknown-distance D  known only when closer than D to an identity (default 0.54)\n"
+            "  --min-confidence P  named only when the name is right with probability >= P\n"
+            "                      (default: the gallery's operating point, 98%% precision;\n"
+            "                      `celeb gallery train` sets it)\n"
+            "  --unknown-distance D  and only when closer than D to an identity (default 0.54)\n"
             "  --jitter N          average each face's descriptor over N jittered copies of its\n"
             "                      chip (default 1: none; the frames of a GIF are views already)\n"
             "  --format json|text  output (default json)\n"
@@ -84,8 +87,8 @@ int cmd_detect(int argc, char **argv)
         {"detector", required_argument, 0, 'd'}, {"unknown-distance", required_argument, 0, 'u'},
         {"format", required_argument, 0, 'F'},   {"threads", required_argument, 0, 't'},
         {"models", required_argument, 0, 'm'},   {"max-download", required_argument, 0, 'x'},
-        {"jitter", required_argument, 0, 'J'},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"jitter", required_argument, 0, 'J'},   {"min-confidence", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -109,6 +112,15 @@ int cmd_detect(int argc, char **argv)
             }
             break;
         case 'u': opt.unknown_distance = strtof(optarg, NULL); break;
+        case 'C': {
+            char *end;
+            opt.min_confidence = strtof(optarg, &end);
+            if (*end || !(opt.min_confidence > 0 && opt.min_confidence <= 1)) {
+                fprintf(stderr, "celeb detect: --min-confidence must be a probability in (0, 1]\n");
+                return 2;
+            }
+            break;
+        }
         case 'J':
             if (cli_parse_jitter("detect", optarg, &opt.jitter) < 0)
                 return 2;
@@ -131,6 +143,8 @@ int cmd_detect(int argc, char **argv)
         return 2;
     }
     opt.gallery = cli_gallery_path(gallery_arg);
+    if (cli_check_gallery("detect", gallery_arg, opt.gallery) < 0)
+        return 2;
     celeb_ctx *ctx;
     celeb_error err = {0};
     if (celeb_open(&opt, &ctx, &err) < 0) {

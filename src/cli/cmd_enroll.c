@@ -145,6 +145,13 @@ int cmd_enroll(int argc, char **argv)
             enroll_photo(&r, photos[i].name, photos[i].path, photos[i].problem[0] ? photos[i].problem : NULL);
         free(photos);
     }
+    /* The confidence model follows the gallery (seconds for thousands). */
+    identify_model model;
+    int fitted = 0, samples = 0;
+    if (r.enrolled > 0 && celeb_gallery_train(r.gallery, &model, &fitted, &samples, &err) < 0) {
+        fprintf(stderr, "celeb enroll: %s\n", err.message);
+        status = 1;
+    }
     gallery_identity *ids = NULL;
     int nids = 0;
     gallery_list(r.gallery, &ids, &nids, &err);
@@ -155,6 +162,7 @@ int cmd_enroll(int argc, char **argv)
     cJSON_AddNumberToObject(sum, "enrolled", r.enrolled);
     cJSON_AddNumberToObject(sum, "skipped", r.skipped);
     cJSON_AddNumberToObject(sum, "identities", nids);
+    cJSON_AddBoolToObject(sum, "model_fitted", fitted);
     cli_print_json(sum);
     fprintf(stderr, "celeb enroll: %d photos, %d enrolled, %d skipped; the gallery %s has %d people\n",
             r.done, r.enrolled, r.skipped, path, nids);

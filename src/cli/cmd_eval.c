@@ -357,7 +357,9 @@ static int run_leave_one_out(const eval_args *a)
 // Probe: photos against an enrolled gallery
 
 /* The gallery's faces and the crop they were made with (the probes' too). */
-static int read_gallery(const char *path, gallery_face **faces, int *n, face_align *align)
+/* The gallery's faces, its crop and its confidence model (may be NULL). */
+static int read_gallery(const char *path, gallery_face **faces, int *n, face_align *align,
+                        identify_model *model)
 {
     gallery *g;
     celeb_error err = {0};
@@ -368,6 +370,8 @@ static int read_gallery(const char *path, gallery_face **faces, int *n, face_ali
         return -1;
     }
     int rc = celeb_gallery_align(g, align, &err);
+    if (rc == 0 && model)
+        rc = celeb_gallery_model(g, model, &err);
     if (rc == 0)
         rc = gallery_faces(g, NULL, faces, n, &err);
     gallery_close(g);
@@ -397,8 +401,8 @@ static eval_pair *probe_pairs(const photo *ph, int n, const gallery_face *gf, in
     return p;
 }
 
-static int probe_queries(const photo *ph, int n, const gallery_face *gf, int ng, float threshold,
-                         eval_query *q)
+static int probe_queries(const photo *ph, int n, const gallery_face *gf, int ng,
+                         const identify_model *model, float threshold, eval_query *q)
 {
     identify_index *ix = NULL;
     celeb_error err = {0};
@@ -406,6 +410,7 @@ static int probe_queries(const photo *ph, int n, const gallery_face *gf, int ng,
         fprintf(stderr, "celeb eval: %s\n", err.message);
         return -1;
     }
+    identify_index_set_model(ix, model);
     identify_options io = {.threshold = threshold};
     for (int i = 0; i < n; i++) {
         q[i].photo = ph[i].path;
@@ -426,7 +431,8 @@ static int run_probe(const eval_args *a)
     photo *ph;
     throughput tp = {0};
     eval_args probe = *a;
-    if (read_gallery(a->gallery, &gf, &ng, &probe.opt.align) < 0)
+    identify_model model;
+    if (read_gallery(a->gallery, &gf, &ng, &probe.opt.align, &model) < 0)
         return 1;
     if (a->align_given && a->opt.align != probe.opt.align) {
         fprintf(stderr, "celeb eval: %s holds faces of the %s crop: probes must use it too\n",
@@ -441,7 +447,7 @@ static int run_probe(const eval_args *a)
     eval_query *q = calloc((size_t)n, sizeof *q);
     long npairs = 0;
     eval_pair *pairs = probe_pairs(ph, n, gf, ng, &npairs);
-    if (!q || !pairs || probe_queries(ph, n, gf, ng, a->threshold, q) < 0) {
+    if (!q || !pairs || probe_queries(ph, n, gf, ng, &model, a->threshold, q) < 0) {
         free(q), free(pairs), free(ph), free(gf);
         return 1;
     }
@@ -726,11 +732,14 @@ static int grouping_open(const eval_args *a, const char *gallery_path, grouping_
     int ng;
     celeb_error err = {0};
     memset(s, 0, sizeof *s);
-    if (read_gallery(gallery_path, &gf, &ng, &eo.align) < 0)
+    identify_model model;
+    if (read_gallery(gallery_path, &gf, &ng, &eo.align, &model) < 0)
         return -1;
     int rc = eval_classes_from_gallery(gf, ng, &s->classes, &err);
     if (rc == 0)
         rc = identify_index_build(gf, ng, &s->index, &err);
+    if (rc == 0)
+        identify_index_set_model(s->index, &model);
     free(gf);
     if (rc == 0 && s->classes.k < 1)
         rc = celeb_fail(&err, CELEB_EINVAL, "%s: the gallery is empty; the baseline needs its classes",

@@ -1,4 +1,4 @@
-/* cmd_gallery.c - `celeb gallery`: list, remove, rename, export. */
+/* cmd_gallery.c - `celeb gallery`: list, remove, rename, export, train. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "celeb.h"
 #include "gallery/gallery.h"
 
 static void gallery_usage(FILE *out)
@@ -18,6 +19,9 @@ static void gallery_usage(FILE *out)
             "  remove NAME      remove a person and their photos\n"
             "  rename OLD NEW   rename a person\n"
             "  export           the whole gallery as JSON (descriptors included)\n"
+            "  train            fit the confidence model to the gallery: how likely a name\n"
+            "                   is right, and the operating point (98%% precision); `celeb\n"
+            "                   enroll` does it after enrolling\n"
             "\n"
             "--gallery FILE: default $CELEB_GALLERY, else ~/.local/share/celeb/gallery.db\n");
 }
@@ -39,7 +43,7 @@ int cmd_gallery(int argc, char **argv)
     }
     int nargs = argc - optind;
     const char *cmd = nargs > 0 ? argv[optind] : "";
-    int want = !strcmp(cmd, "list") || !strcmp(cmd, "export") ? 1
+    int want = !strcmp(cmd, "list") || !strcmp(cmd, "export") || !strcmp(cmd, "train") ? 1
                : !strcmp(cmd, "remove")                        ? 2
                : !strcmp(cmd, "rename")                        ? 3
                                                                : -1;
@@ -63,6 +67,17 @@ int cmd_gallery(int argc, char **argv)
         free(ids);
     } else if (!strcmp(cmd, "export")) {
         rc = gallery_export(g, stdout, &err);
+    } else if (!strcmp(cmd, "train")) {
+        identify_model m;
+        int fitted, samples;
+        rc = celeb_gallery_train(g, &m, &fitted, &samples, &err);
+        char text[GALLERY_MODEL_MAX];
+        identify_model_format(&m, text, sizeof text);
+        if (rc == 0 && fitted)
+            printf("fitted on %d searches: %s\n", samples, text);
+        else if (rc == 0)
+            printf("too few people with 2+ photos to fit (%d searches): the default model, %s\n",
+                   samples, text);
     } else if (!strcmp(cmd, "remove")) {
         rc = gallery_remove(g, argv[optind + 1], &err);
     } else {

@@ -190,6 +190,8 @@ int cmd_worker(int argc, char **argv)
         o.consumer = name;
     }
     o.celeb.gallery = cli_gallery_path(gallery_arg);
+    if (cli_check_gallery("worker", gallery_arg, o.celeb.gallery) < 0)
+        return 2;
 
     volatile sig_atomic_t *stop = cli_catch_stop_signals();   /* finish the item in hand, then stop */
 

@@ -73,6 +73,75 @@ void eval_coverage_precision(const eval_query *q, int n, eval_cp_point *out)
     }
 }
 
+/* candidates[0] is the query's person. */
+static int top_is_person(const eval_query *q)
+{
+    return q->has_face && q->r.n_candidates > 0 && q->in_gallery &&
+           !strcmp(q->r.candidates[0].name, q->person);
+}
+
+void eval_operating_point(const eval_query *q, int n, eval_operating *out)
+{
+    memset(out, 0, sizeof *out);
+    double bin_p[10] = {0}, bin_right[10] = {0};
+    int bin_n[10] = {0}, scored = 0;
+    for (int i = 0; i < n; i++) {
+        int named = q[i].has_face && q[i].r.known, right = top_is_person(&q[i]);
+        out->named += named;
+        out->named_right += named && right;
+        out->known_right += q[i].in_gallery && named && right;
+        out->strangers_rejected += !q[i].in_gallery && !named;
+        if (q[i].has_face && q[i].r.n_candidates > 0) {
+            int b = (int)(q[i].r.p * 10);
+            b = b < 0 ? 0 : b > 9 ? 9 : b;
+            bin_p[b] += q[i].r.p;
+            bin_right[b] += right;
+            bin_n[b]++;
+            scored++;
+        }
+    }
+    out->precision = out->named ? (double)out->named_right / out->named : 1;
+    for (int b = 0; b < 10; b++)
+        if (bin_n[b])
+            out->ece += fabs(bin_p[b] - bin_right[b]) / (scored ? scored : 1);
+}
+
+typedef struct conf_item {
+    float p;
+    int right;
+} conf_item;
+
+static int by_conf_desc(const void *a, const void *b)
+{
+    float x = ((const conf_item *)a)->p, y = ((const conf_item *)b)->p;
+    return (x < y) - (x > y);
+}
+
+void eval_confidence_curve(const eval_query *q, int n, eval_conf_point out[EVAL_CONF_POINTS])
+{
+    memset(out, 0, EVAL_CONF_POINTS * sizeof *out);
+    conf_item *it = malloc((size_t)(n > 0 ? n : 1) * sizeof *it);
+    if (!it)
+        return;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (q[i].has_face && q[i].r.n_candidates > 0)
+            it[m++] = (conf_item){q[i].r.p, top_is_person(&q[i])};
+    qsort(it, (size_t)m, sizeof *it, by_conf_desc);
+    int right = 0, k = 0;
+    for (int s = 0; s < EVAL_CONF_POINTS; s++) {
+        int upto = (int)((long)n * (s + 1) / EVAL_CONF_POINTS);   /* K: of all queries */
+        if (upto > m)
+            upto = m;
+        for (; k < upto; k++)
+            right += it[k].right;
+        out[s].coverage = n ? (double)upto / n : 0;
+        out[s].confidence = upto ? it[upto - 1].p : 1;
+        out[s].precision = upto ? (double)right / upto : 1;
+    }
+    free(it);
+}
+
 // ----------------------------------------------------------------------------
 // Verification
 

@@ -57,6 +57,31 @@ typedef struct eval_cp_point {
  * usually fewer of the names are right. out has EVAL_T_COUNT points. */
 void eval_coverage_precision(const eval_query *q, int n, eval_cp_point *out);
 
+/* The identifier's own decision (identify_result.known: its confidence
+ * model's operating point and the distance cap), as a user sees it. */
+typedef struct eval_operating {
+    int named, named_right;      /* queries given a name; ... the right one */
+    int known_right;             /* of the queries whose person is in the gallery, named right */
+    int strangers_rejected;      /* of the others, left unknown */
+    double precision;            /* named_right / named; 1 when nothing is named */
+    double ece;                  /* expected calibration error of candidates[0].p against whether
+                                    candidates[0] is the person: 10 bins of p, weighted by count */
+} eval_operating;
+
+void eval_operating_point(const eval_query *q, int n, eval_operating *out);
+
+/* GIPHY's curve: queries with a face sorted by confidence, the precision of
+ * the top K names against K / n, at K / n = 5%, 10%, ... 100%
+ * (EVAL_CONF_POINTS points). */
+#define EVAL_CONF_POINTS 20
+typedef struct eval_conf_point {
+    double coverage;     /* K / n */
+    double confidence;   /* the K-th query's confidence */
+    double precision;    /* right names among the top K */
+} eval_conf_point;
+
+void eval_confidence_curve(const eval_query *q, int n, eval_conf_point out[EVAL_CONF_POINTS]);
+
 // ----------------------------------------------------------------------------
 // Verification: are two photos the same person?
 

@@ -81,6 +81,26 @@ void eval_add_identification(cJSON *doc, const eval_query *q, int n, float thres
     eval_coverage_precision(q, n, cp);
     cJSON_AddItemToObject(doc, "coverage_precision", curve_json(cp));
     cJSON_AddItemToObject(doc, "wrong", wrong_json(q, n, threshold));
+
+    /* The identifier's own decision (its confidence model), and its curve. */
+    eval_operating op;
+    eval_operating_point(q, n, &op);
+    cJSON *o = cJSON_AddObjectToObject(doc, "operating_point");
+    cJSON_AddNumberToObject(o, "named", op.named);
+    cJSON_AddNumberToObject(o, "precision", op.precision);
+    cJSON_AddNumberToObject(o, "known_named_right", share(op.known_right, id.in_gallery));
+    cJSON_AddNumberToObject(o, "strangers_rejected", share(op.strangers_rejected, id.strangers));
+    cJSON_AddNumberToObject(o, "calibration_error", op.ece);
+    eval_conf_point cc[EVAL_CONF_POINTS];
+    eval_confidence_curve(q, n, cc);
+    cJSON *curve = cJSON_AddArrayToObject(doc, "confidence_curve");
+    for (int s = 0; s < EVAL_CONF_POINTS; s++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddNumberToObject(c, "coverage", cc[s].coverage);
+        cJSON_AddNumberToObject(c, "confidence", cc[s].confidence);
+        cJSON_AddNumberToObject(c, "precision", cc[s].precision);
+        cJSON_AddItemToArray(curve, c);
+    }
 }
 
 void eval_add_verification(cJSON *doc, const eval_verify *v)
@@ -129,6 +149,13 @@ void eval_print_identification(FILE *out, const cJSON *doc, const char *what)
         fprintf(out, " %.2f:%.1f%%", num(o, "threshold"), 100 * num(o, "right"));
     fprintf(out, "\n");
     print_curve_text(out, cJSON_GetObjectItemCaseSensitive(doc, "coverage_precision"));
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(doc, "operating_point");
+    if (op)
+        fprintf(out,
+                "the identifier's decision (confidence model): %d named, precision %.1f%%, %.1f%% of the "
+                "known named right, %.1f%% of the strangers unknown; calibration error %.3f\n",
+                (int)num(op, "named"), 100 * num(op, "precision"), 100 * num(op, "known_named_right"),
+                100 * num(op, "strangers_rejected"), num(op, "calibration_error"));
     fprintf(out, "wrong:\n");
     cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(doc, "wrong"))
         fprintf(out, "  %s -> %s\n", cJSON_GetObjectItemCaseSensitive(o, "photo")->valuestring,

@@ -1,8 +1,9 @@
 /* gallery.c - the gallery as one SQLite file, see gallery.h.
  *
  * Schema "celeb.gallery/1":
- *   meta(key, value)          schema, created (unix time), generation, and
+ *   meta(key, value)          schema, created (unix time), generation,
  *                             descriptor (the kind, once set: gallery_kind)
+ *                             and identify_model (gallery_model)
  *   identities(id, name UNIQUE, created)
  *   faces(id, identity_id -> identities ON DELETE CASCADE, source, quality,
  *         descriptor BLOB = 128 little-endian float32, created)
@@ -51,6 +52,8 @@ enum {
     ST_KIND,
     ST_SET_KIND,
     ST_FACE_COUNT,
+    ST_MODEL,
+    ST_SET_MODEL,
     ST_COUNT
 };
 
@@ -79,6 +82,8 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_KIND] = "SELECT value FROM meta WHERE key = 'descriptor'",
     [ST_SET_KIND] = "INSERT OR IGNORE INTO meta(key, value) VALUES('descriptor', ?1)",
     [ST_FACE_COUNT] = "SELECT count(*) FROM faces",
+    [ST_MODEL] = "SELECT value FROM meta WHERE key = 'identify_model'",
+    [ST_SET_MODEL] = "INSERT OR REPLACE INTO meta(key, value) VALUES('identify_model', ?1)",
 };
 
 /* One transaction: an existing file is either all of this or none of it. */
@@ -691,19 +696,26 @@ int gallery_faces(gallery *g, const char *name, gallery_face **out, int *n, cele
     return rc;
 }
 
+/* The text of one meta row (statement which), "" when there is none. */
+static int read_meta(gallery *g, int which, char *buf, size_t size, const char *what, celeb_error *err)
+{
+    buf[0] = '\0';
+    sqlite3_stmt *s = g->st[which];
+    int step = sqlite3_step(s), rc = CELEB_OK;
+    if (step == SQLITE_ROW)
+        rc = copy_text(g, s, 0, buf, size, err);
+    else if (step != SQLITE_DONE)
+        rc = db_fail(g, err, what);
+    finish(g, which);
+    return rc;
+}
+
 int gallery_kind(gallery *g, char kind[GALLERY_KIND_MAX], celeb_error *err)
 {
     kind[0] = '\0';
     if (!g)
         return invalid(err, "gallery_kind: no gallery");
-    sqlite3_stmt *s = g->st[ST_KIND];
-    int step = sqlite3_step(s), rc = CELEB_OK;
-    if (step == SQLITE_ROW)
-        rc = copy_text(g, s, 0, kind, GALLERY_KIND_MAX, err);
-    else if (step != SQLITE_DONE)
-        rc = db_fail(g, err, "reading the descriptor kind");
-    finish(g, ST_KIND);
-    return rc;
+    return read_meta(g, ST_KIND, kind, GALLERY_KIND_MAX, "reading the descriptor kind", err);
 }
 
 int gallery_face_count(gallery *g, celeb_error *err)
@@ -735,6 +747,29 @@ int gallery_set_kind(gallery *g, const char *kind, celeb_error *err)
     if (rc == 0 && changed)
         return commit_change(g, err);
     rollback(g);   /* nothing to keep: it was already set */
+    return rc;
+}
+
+int gallery_model(gallery *g, char model[GALLERY_MODEL_MAX], celeb_error *err)
+{
+    model[0] = '\0';
+    if (!g)
+        return invalid(err, "gallery_model: no gallery");
+    return read_meta(g, ST_MODEL, model, GALLERY_MODEL_MAX, "reading the identification model", err);
+}
+
+int gallery_set_model(gallery *g, const char *model, celeb_error *err)
+{
+    if (!g || !model || strlen(model) >= GALLERY_MODEL_MAX)
+        return invalid(err, "gallery_set_model: no gallery, or no model or too long a one");
+    int rc = run(g, ST_BEGIN, "cannot start a write", err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(g->st[ST_SET_MODEL], 1, model, -1, SQLITE_STATIC);
+    rc = run(g, ST_SET_MODEL, "recording the identification model", err);
+    if (rc == 0)
+        return commit_change(g, err);
+    rollback(g);
     return rc;
 }
 

@@ -22,6 +22,7 @@
 #define GALLERY_NAME_MAX 128     /* bytes of a name, NUL included */
 #define GALLERY_SOURCE_MAX 1024  /* bytes of a source path, NUL included */
 #define GALLERY_KIND_MAX 64      /* bytes of a descriptor kind, NUL included */
+#define GALLERY_MODEL_MAX 256    /* bytes of an identification model, NUL included */
 
 typedef struct gallery gallery;
 
@@ -82,6 +83,12 @@ int gallery_kind(gallery *g, char kind[GALLERY_KIND_MAX], celeb_error *err);
 /* Records the kind if none is: 0 when the gallery's kind is now `kind`
  * (1..63 bytes), CELEB_EINVAL when it already was another. */
 int gallery_set_kind(gallery *g, const char *kind, celeb_error *err);
+
+/* The identification model fitted to the gallery (for celeb: identify.h's,
+ * as text): "" until set. The gallery does not interpret it; setting it
+ * replaces the old one and moves the generation. */
+int gallery_model(gallery *g, char model[GALLERY_MODEL_MAX], celeb_error *err);
+int gallery_set_model(gallery *g, const char *model, celeb_error *err);
 
 /* Number of faces in the gallery, or a negative error code. */
 int gallery_face_count(gallery *g, celeb_error *err);

@@ -2,6 +2,7 @@
 #include "identify.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@ typedef struct identity {
 } identity;
 
 struct identify_index {
+    identify_model model;        /* the confidence model, IDENTIFY_DEFAULT_MODEL until set */
     int n_identities;
     identity *ids;               /* n_identities, ordered by name */
     float (*desc)[GALLERY_DIM];  /* every face, grouped by identity */
@@ -76,6 +78,8 @@ int identify_index_build(const gallery_face *faces, int n, identify_index **out,
     }
 
     identify_index *ix = calloc(1, sizeof *ix);
+    if (ix)
+        ix->model = IDENTIFY_DEFAULT_MODEL;
     int *order = malloc((2 * (size_t)n + 1) * sizeof *order);
     if (ix && n > 0) {
         ix->desc = malloc((size_t)n * sizeof *ix->desc);
@@ -131,6 +135,37 @@ void identify_index_free(identify_index *ix)
 int identify_index_identities(const identify_index *ix)
 {
     return ix ? ix->n_identities : 0;
+}
+
+void identify_index_set_model(identify_index *ix, const identify_model *m)
+{
+    if (ix && m)
+        ix->model = *m;
+}
+
+identify_model identify_index_model(const identify_index *ix)
+{
+    return ix ? ix->model : IDENTIFY_DEFAULT_MODEL;
+}
+
+void identify_model_format(const identify_model *m, char *buf, size_t size)
+{
+    snprintf(buf, size, "beta=%.6g d0=%.6g gamma=%.6g min_confidence=%.6g", m->beta, m->d0, m->gamma,
+             m->min_confidence);
+}
+
+int identify_model_parse(const char *text, identify_model *m)
+{
+    identify_model v;
+    int end = 0;
+    if (!text || sscanf(text, "beta=%lf d0=%lf gamma=%lf min_confidence=%lf%n", &v.beta, &v.d0, &v.gamma,
+                        &v.min_confidence, &end) != 4 || text[end] != '\0')
+        return CELEB_EFORMAT;
+    if (!(isfinite(v.beta) && v.beta > 0 && isfinite(v.d0) && isfinite(v.gamma) &&
+          v.min_confidence > 0 && v.min_confidence <= 1))
+        return CELEB_EFORMAT;
+    *m = v;
+    return CELEB_OK;
 }
 
 static void result_unknown(identify_result *out)
@@ -200,37 +235,48 @@ static double evidence_distance(const identify_index *ix, int i, const evidence 
                      : (ev->scratch[ev->n / 2 - 1] + ev->scratch[ev->n / 2]) / 2;
 }
 
-/* Ranks every identity by its distance to the evidence, the top candidates
- * with their softmax share, and known/unknown by the threshold. */
+/* The model's score of identity i at distance d (see identify.h). */
+static double score(const identify_model *m, const identity *id, double d)
+{
+    return -m->beta * d - m->gamma * log(id->count);
+}
+
+/* Ranks every identity by its score for the evidence, the top candidates
+ * with their probabilities, and known/unknown by the operating point and
+ * the distance cap. */
 static void rank(const identify_index *ix, const evidence *ev, const identify_options *opt,
                  identify_result *out)
 {
+    const identify_model *m = &ix->model;
     float threshold = opt && opt->threshold > 0 ? opt->threshold : IDENTIFY_DEFAULT_THRESHOLD;
-    float temperature =
-        opt && opt->temperature > 0 ? opt->temperature : IDENTIFY_DEFAULT_TEMPERATURE;
+    double min_confidence = opt && opt->min_confidence > 0 ? opt->min_confidence : m->min_confidence;
 
-    /* Pass 1: every identity's distance, the top list and the minimum
-     * (the softmax is shifted by it so exp() never overflows). */
+    /* Pass 1: every identity's score, the top list (ascending -score) and
+     * the maximum (the softmax is shifted by it so exp() never overflows). */
     int top_i[IDENTIFY_TOP], n_top = 0;
-    double top_d[IDENTIFY_TOP] = {0};
+    double top_s[IDENTIFY_TOP] = {0}, top_d[IDENTIFY_TOP] = {0};
     for (int i = 0; i < ix->n_identities; i++)
-        top_insert(top_i, top_d, &n_top, i, evidence_distance(ix, i, ev));
-    /* Pass 2: the softmax denominator over all identities. Distances are
-     * recomputed rather than stored so that a single face never allocates. */
-    double dmin = top_d[0], z = 0;
+        top_insert(top_i, top_s, &n_top, i, -score(m, &ix->ids[i], evidence_distance(ix, i, ev)));
+    for (int k = 0; k < n_top; k++)
+        top_d[k] = evidence_distance(ix, top_i[k], ev);
+    /* Pass 2: the softmax denominator over all identities and the unknown
+     * class. Distances are recomputed rather than stored so that a single
+     * face never allocates. */
+    double s_unknown = -m->beta * m->d0, smax = fmax(-top_s[0], s_unknown);
+    double z = exp(s_unknown - smax);
     for (int i = 0; i < ix->n_identities; i++)
-        z += exp(-(evidence_distance(ix, i, ev) - dmin) / temperature);
+        z += exp(score(m, &ix->ids[i], evidence_distance(ix, i, ev)) - smax);
 
     out->n_candidates = n_top;
     for (int k = 0; k < n_top; k++) {
         identify_candidate *c = &out->candidates[k];
         memcpy(c->name, ix->ids[top_i[k]].name, sizeof c->name);
         c->distance = (float)top_d[k];
-        c->p = (float)(exp(-(top_d[k] - dmin) / temperature) / z);
+        c->p = (float)(exp(-top_s[k] - smax) / z);
     }
     out->distance = out->candidates[0].distance;
     out->p = out->candidates[0].p;
-    out->known = top_d[0] < threshold;
+    out->known = out->p >= min_confidence && out->distance < threshold;
     if (out->known)
         memcpy(out->name, out->candidates[0].name, sizeof out->name);
 }

@@ -13,12 +13,25 @@
  * pose and lighting); the nearest photo keeps one unusual enrolled photo
  * (profile, old picture) useful.
  *
- * Probabilities: a softmax over -distance / temperature across ALL
- * identities of the index, so p says how clearly the best identity wins
- * over the others; it does not say whether the face is known. Known is
- * decided by distance alone: best distance < threshold. A stranger is
- * never forced onto a name, however large its p (an index of one identity
- * gives p = 1 to everybody).
+ * Confidence (identify_model): the probability that the best candidate is
+ * the person, from a softmax over every identity plus one more class,
+ * "somebody not in the gallery":
+ *
+ *     score(i)  = -beta * distance(i) - gamma * ln(enrolled faces of i)
+ *     score(unknown) = -beta * d0
+ *     p(i) = exp(score(i)) / (exp(score(unknown)) + sum_j exp(score(j)))
+ *
+ * A stranger is near somebody in a gallery of thousands; the second-best
+ * identity and the unknown class then take their share and p stays low,
+ * where a bare distance threshold names him. gamma discounts identities
+ * with many photos (their nearest photo is near by chance more often).
+ * beta, d0 and gamma are fitted on the gallery itself (identify_train,
+ * `celeb gallery train`: every enrolled face searched without itself, and
+ * one face of every identity searched without its identity, as a
+ * stranger), and so is the operating point min_confidence: the lowest p at
+ * which those searches are right 98% of the time. Known = p >=
+ * min_confidence and distance < threshold (a cap, the net's own scale).
+ * A gallery never trained uses IDENTIFY_DEFAULT_MODEL, fitted so on LFW.
  *
  * Groups (one person seen in several frames): identify_descriptors ranks
  * identities by the median, over the group's faces, of each face's
@@ -41,28 +54,39 @@
  * between a query's chip and a jittered gallery face, which then accepts
  * 94.7% of same-person pairs (the old crop: 92.4%). */
 #define IDENTIFY_DEFAULT_THRESHOLD 0.54f
-#define IDENTIFY_DEFAULT_TEMPERATURE 0.1f
+#define IDENTIFY_PRECISION 0.98       /* the operating point identify_train chooses */
+
+/* The confidence model (see above). */
+typedef struct identify_model {
+    double beta;             /* sharpness of the softmax, per unit of distance */
+    double d0;               /* the unknown class's distance */
+    double gamma;            /* discount per ln(enrolled faces) */
+    double min_confidence;   /* known when p >= this (the operating point) */
+} identify_model;
+
+/* Fitted on LFW (bench/eval_scale.py: 4,747 identities, 10,551 faces, dlib's chip). */
+#define IDENTIFY_DEFAULT_MODEL ((identify_model){50.5, 0.454, 0.80, 0.76})
 
 typedef struct identify_index identify_index;
 
 typedef struct identify_options {
-    float threshold;    /* known when best distance < threshold; <= 0: IDENTIFY_DEFAULT_THRESHOLD */
-    float temperature;  /* softmax temperature on distances; <= 0: 0.1 */
+    float threshold;       /* known only when best distance < threshold; <= 0: IDENTIFY_DEFAULT_THRESHOLD */
+    float min_confidence;  /* known only when p >= this; <= 0: the index's model's */
 } identify_options;
 
 typedef struct identify_candidate {
     char name[GALLERY_NAME_MAX];
     float distance;     /* min(distance to centre, to nearest enrolled photo) */
-    float p;            /* softmax share among all identities, 0..1 */
+    float p;            /* probability that the face is this identity (see above) */
 } identify_candidate;
 
 typedef struct identify_result {
-    int known;                    /* 1 when candidates[0].distance < threshold */
+    int known;                    /* candidates[0].p >= min_confidence and distance < threshold */
     char name[GALLERY_NAME_MAX];  /* candidates[0].name if known, else "unknown" */
-    float distance;               /* best distance; INFINITY when no candidates */
-    float p;                      /* best candidate's p; 0 when no candidates */
+    float distance;               /* candidates[0]'s distance; INFINITY when no candidates */
+    float p;                      /* candidates[0]'s p: the confidence; 0 when no candidates */
     int n_candidates;             /* min(IDENTIFY_TOP, identities in the index) */
-    identify_candidate candidates[IDENTIFY_TOP]; /* ascending distance */
+    identify_candidate candidates[IDENTIFY_TOP]; /* descending p */
 } identify_result;
 
 /* Builds an index from n gallery faces (any order; faces with the same
@@ -73,6 +97,25 @@ typedef struct identify_result {
 int identify_index_build(const gallery_face *faces, int n, identify_index **out,
                          celeb_error *err);
 void identify_index_free(identify_index *ix);
+
+/* The confidence model the index uses: IDENTIFY_DEFAULT_MODEL until set. */
+void identify_index_set_model(identify_index *ix, const identify_model *m);
+identify_model identify_index_model(const identify_index *ix);
+
+/* Fits the confidence model to n gallery faces (see above); the faces
+ * need not be grouped. With fewer than 8 identities of 2+ faces, or 8
+ * identities in all, there is too little to fit: *m becomes
+ * IDENTIFY_DEFAULT_MODEL and *fitted 0. Returns 0, CELEB_EINVAL (as
+ * identify_index_build) or CELEB_ENOMEM. *samples (may be NULL) receives
+ * the number of searches it was fitted on. */
+int identify_train(const gallery_face *faces, int n, identify_model *m, int *fitted, int *samples,
+                   celeb_error *err);
+
+/* The model as one line of text and back (how a gallery stores it).
+ * identify_model_parse returns 0, or CELEB_EFORMAT for text that is not a
+ * model with finite, positive beta and 0 < min_confidence <= 1. */
+void identify_model_format(const identify_model *m, char *buf, size_t size);
+int identify_model_parse(const char *text, identify_model *m);
 
 /* Number of identities in the index. */
 int identify_index_identities(const identify_index *ix);

@@ -62,9 +62,14 @@ int celeb_reload_gallery(celeb_ctx *ctx, celeb_error *err)
         gallery_face *faces = NULL;
         int n = 0;
         identify_index *ix = NULL;
+        identify_model model;
         rc = gallery_faces(g, NULL, &faces, &n, err);
         if (rc == 0)
+            rc = celeb_gallery_model(g, &model, err);
+        if (rc == 0)
             rc = identify_index_build(faces, n, &ix, err);
+        if (rc == 0)
+            identify_index_set_model(ix, &model);
         free(faces);
         if (rc == 0) {
             identify_index_free(ctx->index);
@@ -407,7 +412,8 @@ static int detect_media(celeb_ctx *ctx, media *m, const char *source, const char
         rc = group_faces(s.gf, s.n, &go, person_of, &persons, err);
     if (rc == 0) {
         const media_info *info = media_get_info(m);
-        identify_options io = {.threshold = ctx->opt.unknown_distance};
+        identify_options io = {.threshold = ctx->opt.unknown_distance,
+                               .min_confidence = ctx->opt.min_confidence};
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "schema", "celeb.detect/1");
         cJSON *mj = cJSON_AddObjectToObject(d, "media");

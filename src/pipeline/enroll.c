@@ -18,6 +18,43 @@ face_engine_options celeb_enroll_engine_options(const char *model_dir, int threa
 }
 
 // ----------------------------------------------------------------------------
+// The confidence model
+
+int celeb_gallery_model(gallery *g, identify_model *m, celeb_error *err)
+{
+    char text[GALLERY_MODEL_MAX];
+    *m = IDENTIFY_DEFAULT_MODEL;
+    int rc = gallery_model(g, text, err);
+    if (rc < 0 || !text[0])
+        return rc;
+    if (identify_model_parse(text, m) < 0) {
+        *m = IDENTIFY_DEFAULT_MODEL;
+        return celeb_fail(err, CELEB_ECORRUPT, "the gallery's identification model is unreadable: '%s'",
+                          text);
+    }
+    return CELEB_OK;
+}
+
+int celeb_gallery_train(gallery *g, identify_model *m, int *fitted, int *samples, celeb_error *err)
+{
+    gallery_face *faces = NULL;
+    int n = 0;
+    *fitted = 0;
+    int rc = gallery_faces(g, NULL, &faces, &n, err);
+    if (rc == 0)
+        rc = identify_train(faces, n, m, fitted, samples, err);
+    free(faces);
+    if (rc == 0 && *fitted) {
+        char text[GALLERY_MODEL_MAX];
+        identify_model_format(m, text, sizeof text);
+        rc = gallery_set_model(g, text, err);
+    }
+    if (rc == 0 && !*fitted)
+        rc = celeb_gallery_model(g, m, err);   /* what queries will use */
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
 // Descriptor kinds: the recognition crop a gallery was enrolled with
 
 static const char *const align_kind[] = {
