@@ -9,7 +9,7 @@ The split (fixed seed, from ../shared/data/lfw/images):
     the identities it is learned on are disjoint from the probe identities. The model a user gets
     (`celeb gallery train` on the whole gallery, A's other photos included) is reported beside it.
 Galleries of 24, 500, 2,000 and every identity are cut from the full one (half of each small one
-from A, so that it has known probes); probes whose person is not in a gallery count as strangers.
+from A, as far as A goes, so that it has known probes); probes whose person is not in a gallery count as strangers.
 
 Prints, per gallery size: identities, known probes named right, strangers left unknown, precision
 at the default operating point, calibration error, and GIPHY's coverage-precision curve (queries
@@ -143,6 +143,9 @@ def main():
     t0 = time.time()
     if not os.path.exists(full):
         link_tree(os.path.join(work, 'gallery'), images, gallery)
+        for suffix in ('', '-wal', '-shm'):   # an interrupted run's: enrolling into it would add twice
+            if os.path.exists(full + '.part' + suffix):
+                os.remove(full + '.part' + suffix)
         args = ['enroll', '--gallery', full + '.part', os.path.join(work, 'gallery')]
         if a.jitter > 0:
             args[1:1] = ['--jitter', str(a.jitter)]
@@ -161,7 +164,8 @@ def main():
         if size:
             in_a = sorted(set(enrolled) & probed)
             others = sorted(set(enrolled) - probed)
-            names = set(rng.sample(in_a, size // 2)) | set(rng.sample(others, size - size // 2))
+            k = min(size // 2, len(in_a))
+            names = set(rng.sample(in_a, k)) | set(rng.sample(others, size - k))
         else:
             names = set(enrolled)
         g = os.path.join(work, 'g%d.db' % len(names))
