@@ -92,6 +92,7 @@ def keep_only(src, dst, names):
     db.execute('CREATE TEMP TABLE keep(name TEXT PRIMARY KEY)')
     db.executemany('INSERT INTO keep VALUES(?)', [(n,) for n in names])
     db.execute('DELETE FROM identities WHERE name NOT IN (SELECT name FROM keep)')
+    db.execute("DELETE FROM meta WHERE key = 'identify_model'")   # the full gallery's: fitted anew or default
     db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
     db.commit()
     db.close()
@@ -101,12 +102,16 @@ def stored_model(path):
     db = sqlite3.connect(path)
     row = db.execute("SELECT value FROM meta WHERE key = 'identify_model'").fetchone()
     db.close()
-    return row[0] if row else None
+    return row[0] if row else 'the default (too few people with 2+ photos to fit)'
 
 
 def set_model(path, text):
+    """Stores the model text, or (None) none: the default model."""
     db = sqlite3.connect(path)
-    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('identify_model', ?)", (text,))
+    if text is None:
+        db.execute("DELETE FROM meta WHERE key = 'identify_model'")
+    else:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('identify_model', ?)", (text,))
     db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
     db.commit()
     db.close()
@@ -182,8 +187,7 @@ def main():
         for label, model in (('disjoint', disjoint), ('own', own)):
             if label == 'own' and size:
                 continue
-            if model:
-                set_model(g, model)
+            set_model(g, None if model.startswith('the default') else model)
             docs[label] = evaluate(a.build, g, os.path.join(work, 'probes'))
         rows.append((len(names), disjoint, own, docs))
 
