@@ -6,18 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct identity {
-    char name[GALLERY_NAME_MAX];
-    int first, count;            /* its descriptors: ix->desc[first .. first+count) */
-    float centre[GALLERY_DIM];   /* mean of its raw descriptors */
-} identity;
-
-struct identify_index {
-    identify_model model;        /* the confidence model, IDENTIFY_DEFAULT_MODEL until set */
-    int n_identities;
-    identity *ids;               /* n_identities, ordered by name */
-    float (*desc)[GALLERY_DIM];  /* every face, grouped by identity */
-};
+#include "index.h"
 
 float identify_distance(const float a[GALLERY_DIM], const float b[GALLERY_DIM])
 {
@@ -141,11 +130,6 @@ void identify_index_set_model(identify_index *ix, const identify_model *m)
 {
     if (ix && m)
         ix->model = *m;
-}
-
-identify_model identify_index_model(const identify_index *ix)
-{
-    return ix ? ix->model : IDENTIFY_DEFAULT_MODEL;
 }
 
 void identify_model_format(const identify_model *m, char *buf, size_t size)

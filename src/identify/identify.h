@@ -98,9 +98,8 @@ int identify_index_build(const gallery_face *faces, int n, identify_index **out,
                          celeb_error *err);
 void identify_index_free(identify_index *ix);
 
-/* The confidence model the index uses: IDENTIFY_DEFAULT_MODEL until set. */
+/* Sets the confidence model the index uses (IDENTIFY_DEFAULT_MODEL until set). */
 void identify_index_set_model(identify_index *ix, const identify_model *m);
-identify_model identify_index_model(const identify_index *ix);
 
 /* Fits the confidence model to n gallery faces (see above); the faces
  * need not be grouped. With fewer than 8 identities of 2+ faces, or 8

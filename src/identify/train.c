@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identify.h"
+#include "index.h"
 
 #define TRAIN_TOP 32          /* identities kept per search */
 #define TRAIN_MIN_IDS 8       /* identities with 2+ faces needed to fit */
@@ -44,18 +44,6 @@ typedef struct search {
     int right;                    /* index of the right candidate, -1 for a stranger */
     double w;                     /* weight */
 } search;
-
-typedef struct group {
-    int first, count;             /* faces byname[first .. first+count) */
-    float centre[GALLERY_DIM];
-} group;
-
-static int by_name(const void *a, const void *b)
-{
-    const gallery_face *x = *(const gallery_face *const *)a, *y = *(const gallery_face *const *)b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : (x > y) - (x < y);
-}
 
 /* Squared distance: searches compare squares, one sqrt per identity. */
 static float dist2(const float *a, const float *b)
@@ -84,19 +72,20 @@ static void keep(float *d, int *id, int *n, float dj, int j)
     id[pos] = j;
 }
 
-/* The search of face f (index into byname) of group g: as a known face
- * (its identity without it) or as a stranger (without its identity). */
-static void run_search(const gallery_face *const *byname, const group *gr, int ng, int g, int f,
-                       int stranger, search *out)
+/* The search of face f (ix->desc[f]) of identity g: as a known face (its
+ * identity without it) or as a stranger (without its identity). */
+static void run_search(const identify_index *ix, int g, int f, int stranger, search *out)
 {
+    const identity *gr = ix->ids;
+    int ng = ix->n_identities;
     float d[TRAIN_TOP];
     int id[TRAIN_TOP], n = 0;
     float own = INFINITY;
-    const float *q = byname[f]->descriptor;
+    const float *q = ix->desc[f];
     for (int j = 0; j < ng; j++) {
         if (j == g && stranger)
             continue;
-        const group *G = &gr[j];
+        const identity *G = &gr[j];
         float dj;
         if (j == g) {   /* the centre and the nearest face without f */
             float c[GALLERY_DIM];
@@ -108,7 +97,7 @@ static void run_search(const gallery_face *const *byname, const group *gr, int n
         }
         for (int i = G->first; i < G->first + G->count; i++)
             if (i != f) {
-                float di = dist2(q, byname[i]->descriptor);
+                float di = dist2(q, ix->desc[i]);
                 if (di < dj)
                     dj = di;
             }
@@ -297,47 +286,25 @@ int identify_train(const gallery_face *faces, int n, identify_model *m, int *fit
     *fitted = 0;
     if (samples)
         *samples = 0;
-    identify_index *check;   /* the same validation as an index */
-    int rc = identify_index_build(faces, n, &check, err);
+    identify_index *ix;   /* faces grouped by identity, with their centres */
+    int rc = identify_index_build(faces, n, &ix, err);
     if (rc < 0)
         return rc;
-    identify_index_free(check);
-
-    const gallery_face **byname = malloc((size_t)(n ? n : 1) * sizeof *byname);
-    group *gr = malloc((size_t)(n ? n : 1) * sizeof *gr);
-    search *s = malloc((size_t)(2 * n + 1) * sizeof *s);
-    if (!byname || !gr || !s) {
-        free(byname), free(gr), free(s);
-        return celeb_fail(err, CELEB_ENOMEM, "out of memory fitting the confidence model");
-    }
-    for (int i = 0; i < n; i++)
-        byname[i] = &faces[i];
-    qsort(byname, (size_t)n, sizeof *byname, by_name);
-    int ng = 0, multi = 0;
-    for (int i = 0; i < n; i++) {
-        if (ng == 0 || strcmp(byname[gr[ng - 1].first]->name, byname[i]->name))
-            gr[ng++] = (group){.first = i};
-        gr[ng - 1].count++;
-    }
-    for (int j = 0; j < ng; j++) {
-        double c[GALLERY_DIM] = {0};
-        for (int i = gr[j].first; i < gr[j].first + gr[j].count; i++)
-            for (int k = 0; k < GALLERY_DIM; k++)
-                c[k] += byname[i]->descriptor[k];
-        for (int k = 0; k < GALLERY_DIM; k++)
-            gr[j].centre[k] = (float)(c[k] / gr[j].count);
+    const identity *gr = ix->ids;
+    int ng = ix->n_identities, multi = 0;
+    for (int j = 0; j < ng; j++)
         multi += gr[j].count > 1;
-    }
     if (multi < TRAIN_MIN_IDS || ng < TRAIN_MIN_IDS) {
-        free(byname), free(gr), free(s);
+        identify_index_free(ix);
         return CELEB_OK;
     }
 
     /* Searches: slot i is face i as a known face (if its identity has 2+),
      * slot n + j the first face of identity j as a stranger. */
+    search *s = malloc((size_t)(n + ng) * sizeof *s);
     int *of = malloc((size_t)n * sizeof *of), *used = calloc((size_t)(n + ng), sizeof *used);
-    if (!of || !used) {
-        free(byname), free(gr), free(s), free(of), free(used);
+    if (!s || !of || !used) {
+        identify_index_free(ix), free(s), free(of), free(used);
         return celeb_fail(err, CELEB_ENOMEM, "out of memory fitting the confidence model");
     }
     for (int j = 0; j < ng; j++)
@@ -346,11 +313,11 @@ int identify_train(const gallery_face *faces, int n, identify_model *m, int *fit
 #pragma omp parallel for schedule(dynamic, 16)
     for (int t = 0; t < n + ng; t++) {
         if (t < n && gr[of[t]].count > 1) {
-            run_search(byname, gr, ng, of[t], t, 0, &s[t]);
+            run_search(ix, of[t], t, 0, &s[t]);
             s[t].w = 1.0 / gr[of[t]].count;
             used[t] = 1;
         } else if (t >= n) {
-            run_search(byname, gr, ng, t - n, gr[t - n].first, 1, &s[t]);
+            run_search(ix, t - n, gr[t - n].first, 1, &s[t]);
             s[t].w = 1.0;
             used[t] = 1;
         }
@@ -373,6 +340,6 @@ int identify_train(const gallery_face *faces, int n, identify_model *m, int *fit
         *m = IDENTIFY_DEFAULT_MODEL;
     if (samples)
         *samples = ns;
-    free(byname), free(gr), free(s), free(of), free(used);
+    identify_index_free(ix), free(s), free(of), free(used);
     return CELEB_OK;
 }
