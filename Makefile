@@ -15,7 +15,7 @@ CURL_PKGS := libcurl
 CC ?= cc
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -g \
                  $(shell pkg-config --cflags $(PKGS) $(AV_PKGS) $(CURL_PKGS) 2>/dev/null) -fopenmp -Isrc -Iinclude \
-                 -DCELEB_MODEL_DIR=\"$(CURDIR)/models\" -DCELEB_PLUGIN_DIR=\"$(CURDIR)/$(OUT)\"
+                 -DCELEB_MODEL_DIR=\"$(CURDIR)/models\" -DCELEB_SHARE_DIR=\"$(CURDIR)/share\" -DCELEB_PLUGIN_DIR=\"$(CURDIR)/$(OUT)\"
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgif -lcsv -ldnnl -ldl -lm -lpthread
 AV_LIBS := $(shell pkg-config --libs $(AV_PKGS) 2>/dev/null)
 CURL_LIBS := $(shell pkg-config --libs $(CURL_PKGS) 2>/dev/null)

@@ -85,7 +85,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char photo[1024];
     snprintf(photo, sizeof photo, "%s/data/celebs/Barack_Obama/img1.jpg", shared ? shared : "../shared");
     if (gallery_open(gallery_path, 1, &g, &err) < 0 ||
-        gallery_add_face(g, "Fuzz_Person", photo, 0.9f, d, &id, &err) < 0)
+        gallery_add_face(g, "Fuzz_Person", photo, NULL, 0.9f, d, &id, &err) < 0)
         die("cannot make the scratch gallery", &err);
     gallery_close(g);
 

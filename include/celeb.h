@@ -71,7 +71,10 @@ int celeb_detect_memory(celeb_ctx *ctx, const uint8_t *data, size_t size, const 
 #include "identify/identify.h"
 
 typedef struct celeb_enrolled {
-    int64_t face_id;       /* the new gallery face */
+    int64_t face_id;       /* the new gallery face, or the one already there (already) */
+    int already;           /* the photo was enrolled as this person before: nothing added */
+    int faces;             /* faces found in the photo */
+    const char *how;       /* how the face enrolled was chosen among them (a static string) */
     float quality;         /* the face's quality (face/quality.h), kept in the gallery */
     face_box box;          /* the face in the photo's pixels (EXIF orientation applied) */
 } celeb_enrolled;
@@ -112,10 +115,18 @@ int celeb_gallery_model(gallery *g, identify_model *m, celeb_error *err);
  * fitted on. A few seconds for 10,000 faces. */
 int celeb_gallery_train(gallery *g, identify_model *m, int *fitted, int *samples, celeb_error *err);
 
-/* Enrolls the one face of img as `name`, recording `source` (a path, a URL,
- * "upload:NAME") in the gallery; committed when it returns 0. No face or
- * several: CELEB_EINVAL ("no face found", "3 faces in the photo, need
- * exactly one"); a bad name: CELEB_EINVAL from the gallery. */
+/* Enrolls the face of img that is `name`, recording `source` (a path, a
+ * URL, "upload:NAME") in the gallery; committed when it returns 0. A photo
+ * with several faces enrols its main one when that is unambiguous: the one
+ * face within IDENTIFY_DEFAULT_THRESHOLD of the person's enrolled photos,
+ * else (none of them near) the largest face when it covers the photo's
+ * centre and has 1.5 times the area of every other (GIPHY's builder took the
+ * largest). No face, or no main one: CELEB_EINVAL with the reason ("no face
+ * found", "3 faces in the photo and none is clearly NAME's: ..."); a bad
+ * name: CELEB_EINVAL from the gallery. The same photo (the same pixels) is
+ * stored once: enrolled again as the same person, it returns 0 with
+ * `already` set and the stored face's id, before any net runs; as somebody
+ * else, CELEB_EINVAL ("this photo is already enrolled as NAME"). */
 int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image *img,
                        const char *source, celeb_enrolled *out, celeb_error *err);
 

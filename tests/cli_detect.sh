@@ -10,14 +10,14 @@ G=$T/celebs.db
 check "enroll the 24 people of data/celebs" "[ \$(\"$CELEB\" gallery --gallery '$G' list | wc -l) -eq 24 ]"
 # 156 photos with a face, 5 people with one: 151 searches without the photo + 24 without the person
 "$CELEB" gallery --gallery "$G" train >"$T/train" 2>&1
-check "gallery train on the 24 people: fitted on 175 searches, beta > 0, d0 in 0.4..0.6, operating point 0.5..0.99" \
+check "gallery train on the 24 people: fitted on 175 searches, distance weighs against, margin for, operating point 0.5..0.99" \
     "$PY - '$T/train' <<'PYEOF'
 import re, sys
 t = open(sys.argv[1]).read()
-m = re.match(r'fitted on (\d+) searches: beta=(\S+) d0=(\S+) gamma=(\S+) min_confidence=(\S+)\n$', t)
+m = re.match(r'fitted on (\d+) searches: bias=(\S+) distance=(\S+) margin=(\S+) photos=(\S+) min_confidence=(\S+)\n$', t)
 assert m and int(m.group(1)) == 175, t
-beta, d0, gamma, mc = map(float, m.groups()[1:])
-assert beta > 0 and 0.4 < d0 < 0.6 and 0.5 <= mc <= 0.99, t
+bias, dist, margin, photos, mc = map(float, m.groups()[1:])
+assert dist < 0 < margin and 0.5 <= mc <= 0.99, t
 PYEOF"
 "$CELEB" detect --gallery "$G" --min-confidence 0 "$D/fr_two_people.jpg" >/dev/null 2>"$T/err"
 check "--min-confidence 0: a usage error (exit 2)" "[ $? -eq 2 ] && grep -q 'min-confidence' '$T/err'"
@@ -50,7 +50,7 @@ p.sort(key=lambda x: x['appearances'][0]['box'][0])
 assert [x['name'] for x in p] == ['Barack_Obama', 'Joe_Biden'], [x['name'] for x in p]
 assert all(x['confidence'] > 0.5 and x['candidates'][0]['name'] == x['name'] for x in p)
 assert all(abs(x['confidence'] - x['candidates'][0]['p']) < 1e-6 for x in p)
-assert all(sum(c['p'] for c in x['candidates']) <= 1 + 1e-6 for x in p)
+assert all(x['candidates'][1]['p'] < x['confidence'] for x in p)   # the next identity: further, a negative margin
 PYEOF"
 check "dlib_elon-musk-smoke.gif: one person, unknown (Elon Musk is not enrolled), 20 sampled frames" \
     "$PY - \$(doc 3) <<'PYEOF'

@@ -45,6 +45,69 @@ dist = lambda a, b: math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b)))
 o = d['Barack_Obama']; b = d['Joe_Biden'][0]
 assert dist(o[0], o[1]) < 0.6 < dist(o[0], b), (dist(o[0], o[1]), dist(o[0], b))\""
 
+# --- a photo with several faces; the same photo twice ---------------------------------
+TWO=$SHARED/data/media/fr_two_people.jpg   # Obama left, Biden right, about the same size
+"$CELEB" enroll --jitter 1 --gallery "$G" --name Joe_Biden "$TWO" >"$T/two.out" 2>/dev/null
+check "two faces, one like Joe_Biden's enrolled photo: enrolled, the line says which face and why" \
+    "[ $? -eq 0 ] && grep -q '\"faces\":2,\"chosen\":\"the face like the person.s enrolled photos\"' '$T/two.out'"
+"$CELEB" gallery --gallery "$G" export >"$T/export2.json"
+check "the face enrolled from the two-people photo is Biden's (< 0.6 from his photo), not Obama's (> 0.6 from both of his)" \
+    "$PY -c \"
+import json, math
+d = {i['name']: [f['descriptor'] for f in i['faces']] for i in json.load(open('$T/export2.json'))['identities']}
+dist = lambda a, b: math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b)))
+b0, new = d['Joe_Biden']
+assert dist(b0, new) < 0.6 and all(dist(o, new) > 0.6 for o in d['Barack_Obama']), (dist(b0, new), [dist(o, new) for o in d['Barack_Obama']])\""
+"$CELEB" enroll --jitter 1 --gallery "$T/stranger.db" --name Somebody "$TWO" >"$T/two.out" 2>"$T/err"
+check "two faces of one size, nobody to compare with: skipped, the reason says why" \
+    "grep -q '\"status\":\"skipped\"' '$T/two.out' && grep -q \"2 faces in the photo and none is clearly Somebody's\" '$T/two.out' && grep -q 'skipped' '$T/err'"
+"$CELEB" enroll --gallery "$G" --name Barack_Obama "$C/Barack_Obama/obama.jpg" >"$T/again.out" 2>/dev/null
+check "the same photo enrolled again: status already, stored once (Barack_Obama still 2)" \
+    "[ $? -eq 0 ] && grep -q '\"status\":\"already\"' '$T/again.out' && grep -q '\"already\":1' '$T/again.out' && \"$CELEB\" gallery --gallery '$G' list | grep -q '^Barack_Obama	2$'"
+"$CELEB" enroll --gallery "$G" --name Joe_Biden "$C/Barack_Obama/obama.jpg" >"$T/again.out" 2>/dev/null
+check "the same photo as somebody else: skipped, the reason names its person" \
+    "grep -q 'this photo is already enrolled as Barack_Obama' '$T/again.out' && \"$CELEB\" gallery --gallery '$G' list | grep -q '^Joe_Biden	2$'"
+
+# --- build-default: LFW and celebs, aliases, once ---------------------------------------
+D=$T/data
+mkdir -p "$D/lfw/images" "$D/celebs"
+ln -s "$SHARED/data/lfw/images/Joseph_Biden" "$D/lfw/images/Joseph_Biden"
+ln -s "$SHARED/data/lfw/images/Aaron_Peirsol" "$D/lfw/images/Aaron_Peirsol"
+ln -s "$C/Joe_Biden" "$D/celebs/Joe_Biden"
+BD=$T/default.db
+CELEB_GALLERY=$BD "$CELEB" gallery build-default "$D" >"$T/bd.out" 2>"$T/bd.err"
+check "build-default: exit 0; Joseph_Biden (LFW) merged into Joe_Biden (celebs): 2 people, 10 photos" \
+    "[ $? -eq 0 ] && grep -q 'Joseph_Biden is Joe_Biden: 5 faces merged' '$T/bd.err' && [ \"\$(\"$CELEB\" gallery --gallery '$BD' list | tr '\n' '|')\" = 'Aaron_Peirsol	4|Joe_Biden	6|' ] && [ \"\$(\"$CELEB\" gallery --gallery '$BD' aliases)\" = \"\$(printf 'Joseph_Biden\tJoe_Biden')\" ]"
+CELEB_GALLERY=$BD "$CELEB" gallery build-default "$D" >"$T/bd.out" 2>"$T/bd.err"
+check "build-default again: up to date, nothing enrolled" \
+    "[ $? -eq 0 ] && grep -q 'is up to date (10 photos' '$T/bd.err' && [ ! -s '$T/bd.out' ]"
+mkdir "$D/celebs/Barack_Obama"
+ln -s "$C/Barack_Obama/obama.jpg" "$D/celebs/Barack_Obama/a.jpg"
+ln -s "$C/Barack_Obama/obama2.jpg" "$D/celebs/Barack_Obama/b.jpg"
+"$CELEB" gallery --gallery "$BD" build-default "$D" >"$T/bd.out" 2>"$T/bd.err"
+check "a folder added: only its photos are enrolled, the others are found already in" \
+    "[ $? -eq 0 ] && grep -q '\"enrolled\":2,\"already\":10' '$T/bd.out' && \"$CELEB\" gallery --gallery '$BD' list | grep -q '^Barack_Obama	2$'"
+"$CELEB" gallery --gallery "$BD" build-default "$T/missing" >/dev/null 2>"$T/err"
+check "build-default of a folder without lfw/images: usage error naming it" \
+    "[ $? -eq 2 ] && grep -q 'missing/lfw/images' '$T/err'"
+
+# --- one person under two names: gallery merge, gallery aliases ------------------------
+mkdir -p "$T/two/Barack_Obama" "$T/two/Barack_H_Obama"
+ln -s "$C/Barack_Obama/obama.jpg" "$T/two/Barack_Obama/a.jpg"
+ln -s "$C/Barack_Obama/obama2.jpg" "$T/two/Barack_H_Obama/b.jpg"
+M=$T/merge.db
+"$CELEB" enroll --jitter 1 --gallery "$M" "$T/two" >/dev/null 2>&1
+"$CELEB" gallery --gallery "$M" merge Barack_H_Obama Barack_Obama >"$T/merge.out"
+check "gallery merge: exit 0, says what it merged into what" \
+    "[ $? -eq 0 ] && [ \"\$(cat '$T/merge.out')\" = 'merged Barack_H_Obama (1 face) into Barack_Obama' ]"
+check "after the merge, gallery list shows one person with both photos" \
+    "[ \"\$(\"$CELEB\" gallery --gallery '$M' list)\" = \"\$(printf 'Barack_Obama\t2')\" ]"
+check "gallery aliases shows the merged name and the person's" \
+    "[ \"\$(\"$CELEB\" gallery --gallery '$M' aliases)\" = \"\$(printf 'Barack_H_Obama\tBarack_Obama')\" ]"
+"$CELEB" gallery --gallery "$M" merge Nobody Barack_Obama >"$T/merge.out" 2>"$T/err"
+check "merge of a name that is neither a person nor an alias: exit 1, the message says so, nothing printed" \
+    "[ $? -eq 1 ] && grep -q \"no identity or alias named 'Nobody'\" '$T/err' && [ ! -s '$T/merge.out' ]"
+
 # --- bad inputs ----------------------------------------------------------------------
 echo "not a database" >"$T/bad.db"
 "$CELEB" gallery --gallery "$T/bad.db" list >/dev/null 2>"$T/err"

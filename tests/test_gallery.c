@@ -3,7 +3,8 @@
  * bad file and bad argument, and crash safety: a writer killed with SIGKILL
  * in the middle of adding faces, five times on the same file, leaves a file
  * that passes integrity_check and holds every face whose add had returned.
- * Also the labelled folders of enrolment (DIR/<Person>/<photo> + labels.csv). */
+ * Content hashes, aliases (gallery_merge), and galleries of the first
+ * layout, writable and read-only. Also the labelled folders of enrolment (DIR/<Person>/<photo> + labels.csv). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,19 +84,27 @@ static gallery *open_ok(const char *path, int create)
     return g;
 }
 
-static int64_t add_ok(gallery *g, const char *name, const char *source, float quality,
-                      unsigned seed)
+/* Adds a face of content hash `content` (may be NULL) whose descriptor is
+ * make_descriptor(seed); returns its id. */
+static int64_t add_hashed(gallery *g, const char *name, const char *source, const char *content,
+                          float quality, unsigned seed)
 {
     float d[GALLERY_DIM];
     make_descriptor(seed, d);
     int64_t id = -1;
     celeb_error err = {0};
-    int rc = gallery_add_face(g, name, source, quality, d, &id, &err);
+    int rc = gallery_add_face(g, name, source, content, quality, d, &id, &err);
     if (rc != 0)
         fprintf(stderr, "gallery_add_face: %s\n", err.message);
     assert_int_equal(rc, 0);
     assert_true(id > 0);
     return id;
+}
+
+static int64_t add_ok(gallery *g, const char *name, const char *source, float quality,
+                      unsigned seed)
+{
+    return add_hashed(g, name, source, NULL, quality, seed);
 }
 
 /* Asserts a face holds exactly what add_ok stored (bit-identical floats). */
@@ -349,14 +358,9 @@ static const cJSON *get(const cJSON *o, const char *key)
     return v;
 }
 
-static void test_export(void **state)
+/* gallery_export's document, parsed. */
+static cJSON *export_ok(gallery *g)
 {
-    char path[512];
-    gallery *g = open_ok(in_dir(state, "g.db", path, sizeof path), 1);
-    int64_t ids[3];
-    add_three(g, ids);
-    add_ok(g, "Zoë \"the\" \\ quoted", "a\tb.jpg", 0.25f, 9);
-
     char *text = NULL;
     size_t size = 0;
     FILE *mem = open_memstream(&text, &size);
@@ -364,11 +368,21 @@ static void test_export(void **state)
     celeb_error err = {0};
     assert_int_equal(gallery_export(g, mem, &err), 0);
     assert_int_equal(fclose(mem), 0);
-    gallery_close(g);
-
     cJSON *doc = cJSON_Parse(text);
     free(text);
     assert_non_null(doc);
+    return doc;
+}
+
+static void test_export(void **state)
+{
+    char path[512];
+    gallery *g = open_ok(in_dir(state, "g.db", path, sizeof path), 1);
+    int64_t ids[3];
+    add_three(g, ids);
+    add_ok(g, "Zoë \"the\" \\ quoted", "a\tb.jpg", 0.25f, 9);
+    cJSON *doc = export_ok(g);
+    gallery_close(g);
     assert_string_equal(get(doc, "schema")->valuestring, "celeb.gallery/1");
     const cJSON *people = get(doc, "identities");
     assert_int_equal(cJSON_GetArraySize(people), 3);
@@ -490,7 +504,7 @@ static void assert_add_fails(gallery *g, const char *name, const char *source, f
 {
     celeb_error err = {0};
     int64_t id = -7;
-    assert_int_equal(gallery_add_face(g, name, source, quality, d, &id, &err), CELEB_EINVAL);
+    assert_int_equal(gallery_add_face(g, name, source, NULL, quality, d, &id, &err), CELEB_EINVAL);
     assert_int_equal(err.code, CELEB_EINVAL);
     assert_true(err.message[0] != 0);
     assert_int_equal(id, -7);
@@ -587,7 +601,7 @@ static void crash_child(const char *path, int first, int fd)
         float q, d[GALLERY_DIM];
         crash_face(i, name, source, &q, d);
         int64_t id;
-        if (gallery_add_face(g, name, source, q, d, &id, &err) != 0)
+        if (gallery_add_face(g, name, source, NULL, q, d, &id, &err) != 0)
             _exit(3);
         int len = snprintf(line, sizeof line, "%lld %d\n", (long long)id, i);
         if (write(fd, line, (size_t)len) != len)   /* < PIPE_BUF: one atomic write */
@@ -892,7 +906,7 @@ static void test_kind(void **state)
     assert_int_equal(gallery_set_kind(g, "", &err), CELEB_EINVAL);
     float d[GALLERY_DIM];
     make_descriptor(1, d);
-    assert_int_equal(gallery_add_face(g, "Ann", "a.jpg", 0.9f, d, NULL, &err), 0);
+    assert_int_equal(gallery_add_face(g, "Ann", "a.jpg", NULL, 0.9f, d, NULL, &err), 0);
     assert_int_equal(gallery_face_count(g, &err), 1);
     gallery_close(g);
     g = open_ok(path, 0);
@@ -903,24 +917,460 @@ static void test_kind(void **state)
 
 static void test_model(void **state)
 {
-    char path[512], model[GALLERY_MODEL_MAX];
+    char path[512], model[GALLERY_META_MAX];
     celeb_error err = {0};
     gallery *g = open_ok(in_dir(state, "model.db", path, sizeof path), 1);
-    assert_int_equal(gallery_model(g, model, &err), 0);
+    assert_int_equal(gallery_meta(g, "identify_model", model, &err), 0);
     assert_string_equal(model, "");   /* never fitted */
     int64_t gen = gallery_generation(g);
-    assert_int_equal(gallery_set_model(g, "beta=50 d0=0.5 gamma=1 min_confidence=0.8", &err), 0);
+    assert_int_equal(gallery_set_meta(g, "identify_model", "beta=50 d0=0.5 gamma=1 min_confidence=0.8", &err), 0);
     assert_true(gallery_generation(g) > gen);   /* readers reload it */
-    assert_int_equal(gallery_set_model(g, "beta=40 d0=0.5 gamma=1 min_confidence=0.7", &err), 0);
-    char big[GALLERY_MODEL_MAX + 1];
+    assert_int_equal(gallery_set_meta(g, "identify_model", "beta=40 d0=0.5 gamma=1 min_confidence=0.7", &err), 0);
+    char big[GALLERY_META_MAX + 1];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    assert_int_equal(gallery_set_model(g, big, &err), CELEB_EINVAL);
+    assert_int_equal(gallery_set_meta(g, "identify_model", big, &err), CELEB_EINVAL);
     gallery_close(g);
     g = open_ok(path, 0);
-    assert_int_equal(gallery_model(g, model, &err), 0);
+    assert_int_equal(gallery_meta(g, "identify_model", model, &err), 0);
     assert_string_equal(model, "beta=40 d0=0.5 gamma=1 min_confidence=0.7");   /* the last one */
+    /* other keys are separate; the gallery's own are not the caller's */
+    assert_int_equal(gallery_meta(g, "models", model, &err), 0);
+    assert_string_equal(model, "");
     gallery_close(g);
+    g = open_ok(path, 1);
+    assert_int_equal(gallery_set_meta(g, "models", "abc", &err), 0);
+    assert_int_equal(gallery_meta(g, "models", model, &err), 0);
+    assert_string_equal(model, "abc");
+    assert_int_equal(gallery_set_meta(g, "schema", "x", &err), CELEB_EINVAL);
+    assert_int_equal(gallery_set_meta(g, "generation", "7", &err), CELEB_EINVAL);
+    assert_int_equal(gallery_meta(g, "identify_model", model, &err), 0);
+    assert_string_equal(model, "beta=40 d0=0.5 gamma=1 min_confidence=0.7");
+    gallery_close(g);
+}
+
+// ----------------------------------------------------------------------------
+// Content hashes
+
+/* sha256 of "a", "b" and "c": three photos' contents. */
+#define HASH_A "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+#define HASH_B "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d"
+#define HASH_C "2e7d2c03a9507ae265ecf5b5356885a53393a2029d241394997265a1a25aefc6"
+
+/* gallery_find_content says 1 with this face id and name. */
+static void assert_found(gallery *g, const char *content, int64_t id, const char *name)
+{
+    celeb_error err = {0};
+    int64_t found = -1;
+    char who[GALLERY_NAME_MAX] = "";
+    assert_int_equal(gallery_find_content(g, content, &found, who, &err), 1);
+    assert_int_equal(found, id);
+    assert_string_equal(who, name);
+}
+
+static void test_content(void **state)
+{
+    char path[512];
+    gallery *g = open_ok(in_dir(state, "g.db", path, sizeof path), 1);
+    int64_t a = add_hashed(g, "Ann", "a.jpg", HASH_A, 0.9f, 1);
+    int64_t b = add_hashed(g, "Bob", "b.jpg", HASH_B, 0.8f, 2);
+    int64_t plain = add_ok(g, "Ann", "plain.jpg", 0.7f, 3);   /* no content: allowed */
+    assert_found(g, HASH_A, a, "Ann");
+    assert_found(g, HASH_B, b, "Bob");
+    celeb_error err = {0};
+    assert_int_equal(gallery_find_content(g, HASH_C, NULL, NULL, &err), 0);
+    assert_int_equal(gallery_find_content(g, HASH_A, NULL, NULL, &err), 1);
+
+    /* The same photo again (the gallery does not refuse it): the first is found. */
+    int64_t again = add_hashed(g, "Cy", "a-copy.jpg", HASH_A, 0.9f, 4);
+    assert_true(again > a);
+    assert_found(g, HASH_A, a, "Ann");
+
+    /* Only sha256.h's spelling: 64 lowercase hex digits. */
+    const char *bad[] = {"CA978112CA1BBDCAFAC231B39A23DC4DA786EFF8147C4E72B9807785AFEE48BB",
+                         HASH_A "0", "ca978112", "", "xa978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"};
+    float d[GALLERY_DIM];
+    make_descriptor(5, d);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err = (celeb_error){0};
+        assert_int_equal(gallery_add_face(g, "Ann", "x.jpg", bad[i], 0.5f, d, NULL, &err), CELEB_EINVAL);
+        assert_non_null(strstr(err.message, "64 lowercase hex digits"));
+        assert_int_equal(gallery_find_content(g, bad[i], NULL, NULL, &err), CELEB_EINVAL);
+    }
+    assert_int_equal(gallery_find_content(g, NULL, NULL, NULL, &err), CELEB_EINVAL);
+    assert_int_equal(gallery_face_count(g, &err), 4);
+
+    /* The export gives each face's content, and none for the face without. */
+    cJSON *doc = export_ok(g);
+    const cJSON *ann = get(cJSON_GetArrayItem(get(doc, "identities"), 0), "faces");
+    assert_int_equal((int64_t)get(cJSON_GetArrayItem(ann, 0), "id")->valuedouble, a);
+    assert_string_equal(get(cJSON_GetArrayItem(ann, 0), "content")->valuestring, HASH_A);
+    assert_int_equal((int64_t)get(cJSON_GetArrayItem(ann, 1), "id")->valuedouble, plain);
+    assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ann, 1), "content"));
+    const cJSON *bob = get(cJSON_GetArrayItem(get(doc, "identities"), 1), "faces");
+    assert_string_equal(get(cJSON_GetArrayItem(bob, 0), "content")->valuestring, HASH_B);
+    cJSON_Delete(doc);
+
+    /* A found face is named by its identity's current name. */
+    assert_int_equal(gallery_merge(g, "Ann", "Anna", NULL, &err), 0);
+    assert_found(g, HASH_A, a, "Anna");
+    gallery_close(g);
+    char buf[80];
+    snprintf(buf, sizeof buf, "SELECT content FROM faces WHERE id = %lld", (long long)b);
+    char got[80];
+    assert_string_equal(sql_text(path, buf, got, sizeof got), HASH_B);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM faces WHERE content IS NULL"), 1);
+}
+
+// ----------------------------------------------------------------------------
+// A gallery of the first layout (before content hashes and aliases)
+
+/* schema_sql as the first galleries were made with (src/gallery/gallery.c at
+ * c39b5c2, GALLERY_SCHEMA written out). */
+static const char first_schema_sql[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value NOT NULL);"
+    "CREATE TABLE identities(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " created INTEGER);"
+    "CREATE TABLE faces(id INTEGER PRIMARY KEY,"
+    " identity_id INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,"
+    " source TEXT NOT NULL, quality REAL NOT NULL, descriptor BLOB NOT NULL, created INTEGER);"
+    "CREATE INDEX faces_identity ON faces(identity_id);"
+    "INSERT INTO meta(key, value) VALUES('schema', 'celeb.gallery/1'),"
+    " ('created', CAST(strftime('%s', 'now') AS INTEGER)), ('generation', 0);";
+
+/* A face row as the first layout stored it: descriptor make_descriptor(seed)
+ * (this host is little-endian, like the blob). */
+static int64_t insert_first_face(sqlite3 *db, int64_t identity, const char *source, unsigned seed)
+{
+    float d[GALLERY_DIM];
+    make_descriptor(seed, d);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO faces(identity_id, source, quality, descriptor,"
+                                            " created) VALUES(?1, ?2, 0.5, ?3, 0)", -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(s, 1, identity);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 3, d, sizeof d, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    return sqlite3_last_insert_rowid(db);
+}
+
+/* A first-layout gallery in WAL mode, as that code left it, with Ann's face
+ * (seed 11) and Bob's (seed 12), ids into ids[], at generation 2. */
+static void make_first_gallery(const char *path, int64_t ids[2])
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL; BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, first_schema_sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO identities(id, name) VALUES(1, 'Ann'), (2, 'Bob');"
+                                      "UPDATE meta SET value = 2 WHERE key = 'generation'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    ids[0] = insert_first_face(db, 1, "ann.jpg", 11);
+    ids[1] = insert_first_face(db, 2, "bob.jpg", 12);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+#define HAS_CONTENT_SQL "SELECT count(*) FROM pragma_table_info('faces') WHERE name = 'content'"
+
+static void assert_first_faces(gallery *g, const int64_t ids[2])
+{
+    gallery_face *faces = NULL;
+    int n = 0;
+    celeb_error err = {0};
+    assert_int_equal(gallery_faces(g, NULL, &faces, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_face(&faces[0], ids[0], "Ann", "ann.jpg", 0.5f, 11);
+    assert_face(&faces[1], ids[1], "Bob", "bob.jpg", 0.5f, 12);
+    free(faces);
+}
+
+static void test_first_layout(void **state)
+{
+    char path[512];
+    int64_t ids[2];
+    make_first_gallery(in_dir(state, "old.db", path, sizeof path), ids);
+    assert_int_equal(sql_int(path, HAS_CONTENT_SQL), 0);
+
+    gallery *g = open_ok(path, 0);
+    assert_first_faces(g, ids);
+    assert_int_equal(gallery_generation(g), 2);   /* no data changed */
+    assert_int_equal(sql_int(path, HAS_CONTENT_SQL), 1);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                                   " ('faces_content', 'aliases')"), 2);
+    /* Both new things work on it. */
+    celeb_error err = {0};
+    assert_int_equal(gallery_find_content(g, HASH_A, NULL, NULL, &err), 0);
+    int64_t a = add_hashed(g, "Ann", "ann2.jpg", HASH_A, 0.9f, 13);
+    assert_found(g, HASH_A, a, "Ann");
+    int moved = 0;
+    assert_int_equal(gallery_merge(g, "Bob", "Ann", &moved, &err), 0);
+    assert_int_equal(moved, 1);
+    gallery_close(g);
+
+    /* Opened again: nothing left to add, everything there. */
+    g = open_ok(path, 0);
+    assert_found(g, HASH_A, a, "Ann");
+    assert_int_equal(gallery_face_count(g, &err), 3);
+    gallery_close(g);
+    char buf[64];
+    assert_string_equal(sql_text(path, "PRAGMA integrity_check", buf, sizeof buf), "ok");
+}
+
+/* What a reader of a read-only first-layout gallery can do: 0, else the
+ * number of the check that failed. Runs in a child process. */
+static int read_only_checks(const char *path)
+{
+    gallery *g = NULL;
+    celeb_error err = {0};
+    if (gallery_open(path, 0, &g, &err) != 0)
+        return 1;
+    gallery_face *faces = NULL;
+    gallery_alias *aliases = NULL;
+    int n = 0, na = -1, fail = 0;
+    char name[GALLERY_NAME_MAX] = "";
+    float d[GALLERY_DIM];
+    make_descriptor(1, d);
+    if (gallery_faces(g, NULL, &faces, &n, &err) != 0 || n != 2 || strcmp(faces[1].name, "Bob"))
+        fail = 2;
+    else if (gallery_find_content(g, HASH_A, NULL, NULL, &err) != 0)
+        fail = 3;
+    else if (gallery_resolve(g, "Bob", name, &err) != 0 || strcmp(name, "Bob"))
+        fail = 4;
+    else if (gallery_aliases(g, &aliases, &na, &err) != 0 || na != 0)
+        fail = 5;
+    else if (gallery_add_face(g, "Ann", "x.jpg", NULL, 0.5f, d, NULL, &err) != CELEB_EIO ||
+             !strstr(err.message, "read-only"))
+        fail = 6;
+    else if (gallery_merge(g, "Bob", "Ann", NULL, &err) >= 0)
+        fail = 7;
+    free(faces);
+    free(aliases);
+    gallery_close(g);
+    return fail;
+}
+
+static void test_first_layout_read_only(void **state)
+{
+    char path[512];
+    int64_t ids[2];
+    make_first_gallery(in_dir(state, "old.db", path, sizeof path), ids);
+    /* Read-only for whoever reads it; root, who may write anyway, reads as
+     * nobody (the folder stays writable: SQLite makes its -shm there). */
+    assert_int_equal(chmod(path, 0444), 0);
+    assert_int_equal(chmod((const char *)*state, 0777), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(20);
+        _exit(read_only_checks(path));
+    }
+    int status = -1;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(sql_int(path, HAS_CONTENT_SQL), 0);   /* left as it was */
+}
+
+// ----------------------------------------------------------------------------
+// Aliases: gallery_merge and what follows from it
+
+/* The gallery as its identities and its aliases, "Ann 2, Bob 1; Al>Ann, Bo>Ann"
+ * (";" alone when there is no alias). */
+static const char *state_text(gallery *g, char *buf, size_t size)
+{
+    gallery_identity *people = NULL;
+    gallery_alias *aliases = NULL;
+    int n = 0, na = 0;
+    celeb_error err = {0};
+    assert_int_equal(gallery_list(g, &people, &n, &err), 0);
+    assert_int_equal(gallery_aliases(g, &aliases, &na, &err), 0);
+    FILE *f = fmemopen(buf, size, "w");
+    assert_non_null(f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s%s %d", i ? ", " : "", people[i].name, people[i].faces);
+    fputc(';', f);
+    for (int i = 0; i < na; i++)
+        fprintf(f, "%s%s>%s", i ? ", " : " ", aliases[i].alias, aliases[i].name);
+    assert_int_equal(fclose(f), 0);
+    free(people);
+    free(aliases);
+    return buf;
+}
+
+static void assert_resolves(gallery *g, const char *name, const char *canonical)
+{
+    char out[GALLERY_NAME_MAX];
+    celeb_error err = {0};
+    assert_int_equal(gallery_resolve(g, name, out, &err), 0);
+    assert_string_equal(out, canonical);
+}
+
+/* One face for each of the n names, in order (a name twice: two faces),
+ * with seeds 1, 2, ... and sources "1.jpg", "2.jpg", ... */
+static void add_faces(gallery *g, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char source[32];
+        snprintf(source, sizeof source, "%d.jpg", i + 1);
+        add_ok(g, names[i], source, 0.5f, (unsigned)i + 1);
+    }
+}
+
+static int merge_ok(gallery *g, const char *from, const char *into)
+{
+    int moved = -1;
+    celeb_error err = {0};
+    int rc = gallery_merge(g, from, into, &moved, &err);
+    if (rc != 0)
+        fail_msg("gallery_merge %s %s: %s", from, into, err.message);
+    return moved;
+}
+
+static void test_merge(void **state)
+{
+    char path[512], buf[512];
+    gallery *g = open_ok(in_dir(state, "g.db", path, sizeof path), 1);
+    int64_t joseph[3];
+    for (unsigned i = 0; i < 3; i++)
+        joseph[i] = add_ok(g, "Joseph_Biden", "joseph.jpg", 0.5f, i);
+    add_ok(g, "Joe_Biden", "joe1.jpg", 0.5f, 10);
+    add_ok(g, "Joe_Biden", "joe2.jpg", 0.5f, 11);
+    add_ok(g, "Zed", "zed.jpg", 0.5f, 12);
+
+    int64_t gen = gallery_generation(g);
+    assert_int_equal(merge_ok(g, "Joseph_Biden", "Joe_Biden"), 3);
+    assert_true(gallery_generation(g) != gen);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Joe_Biden 5, Zed 1; Joseph_Biden>Joe_Biden");
+    assert_resolves(g, "Joseph_Biden", "Joe_Biden");
+    assert_resolves(g, "Joe_Biden", "Joe_Biden");
+    assert_resolves(g, "Nobody", "Nobody");
+    /* The faces themselves moved, unchanged. */
+    gallery_face *faces = NULL;
+    int n = 0;
+    celeb_error err = {0};
+    assert_int_equal(gallery_faces(g, "Joe_Biden", &faces, &n, &err), 0);
+    assert_int_equal(n, 5);
+    for (int i = 0; i < 3; i++)
+        assert_face(&faces[i], joseph[i], "Joe_Biden", "joseph.jpg", 0.5f, (unsigned)i);
+    free(faces);
+
+    /* A face enrolled under the alias lands on the identity. */
+    int64_t id = add_ok(g, "Joseph_Biden", "joseph4.jpg", 0.5f, 13);
+    assert_int_equal(gallery_faces(g, "Joe_Biden", &faces, &n, &err), 0);
+    assert_int_equal(n, 6);
+    assert_face(&faces[5], id, "Joe_Biden", "joseph4.jpg", 0.5f, 13);
+    free(faces);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Joe_Biden 6, Zed 1; Joseph_Biden>Joe_Biden");
+
+    /* Into a new name: a rename that leaves an alias. */
+    assert_int_equal(merge_ok(g, "Zed", "Zachary"), 1);
+    assert_string_equal(state_text(g, buf, sizeof buf),
+                        "Joe_Biden 6, Zachary 1; Joseph_Biden>Joe_Biden, Zed>Zachary");
+    /* Into an alias: its identity; the aliases of the merged one follow. */
+    assert_int_equal(merge_ok(g, "Zachary", "Joseph_Biden"), 1);
+    assert_string_equal(state_text(g, buf, sizeof buf),
+                        "Joe_Biden 7; Joseph_Biden>Joe_Biden, Zachary>Joe_Biden, Zed>Joe_Biden");
+    gallery_close(g);
+
+    /* Survives reopening; the aliases table is what the header says. */
+    g = open_ok(path, 0);
+    assert_resolves(g, "Zed", "Joe_Biden");
+    gallery_close(g);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM aliases"), 3);
+}
+
+static void test_merge_chain(void **state)
+{
+    char path[512], buf[512];
+    gallery *g = open_ok(in_dir(state, "g.db", path, sizeof path), 1);
+    add_faces(g, (const char *[]){"A", "B", "C", "C", "D"}, 5);
+    assert_int_equal(merge_ok(g, "A", "B"), 1);
+    assert_int_equal(merge_ok(g, "B", "C"), 2);
+    assert_resolves(g, "A", "C");
+    assert_resolves(g, "B", "C");
+    assert_string_equal(state_text(g, buf, sizeof buf), "C 4, D 1; A>C, B>C");
+    /* From an alias: its identity is merged, all of it. */
+    assert_int_equal(merge_ok(g, "A", "D"), 4);
+    assert_string_equal(state_text(g, buf, sizeof buf), "D 5; A>D, B>D, C>D");
+    gallery_close(g);
+}
+
+/* gallery_merge refuses with CELEB_EINVAL and a message holding `why`. */
+static void assert_merge_fails(gallery *g, const char *from, const char *into, const char *why)
+{
+    celeb_error err = {0};
+    int moved = -1;
+    assert_int_equal(gallery_merge(g, from, into, &moved, &err), CELEB_EINVAL);
+    assert_int_equal(err.code, CELEB_EINVAL);
+    assert_int_equal(moved, -1);
+    if (!strstr(err.message, why))
+        fail_msg("expected \"%s\" in \"%s\"", why, err.message);
+}
+
+static void test_merge_bad(void **state)
+{
+    char path[512], buf[512];
+    gallery *g = open_ok(in_dir(state, "g.db", path, sizeof path), 1);
+    int64_t ids[3];
+    add_three(g, ids);
+    assert_int_equal(merge_ok(g, "Zed", "Alice"), 1);
+    int64_t gen = gallery_generation(g);
+
+    assert_merge_fails(g, "Alice", "Alice", "cannot be merged into itself");
+    assert_merge_fails(g, "", "Alice", "1 to 127 bytes");
+    assert_merge_fails(g, "Alice", "", "1 to 127 bytes");
+    assert_merge_fails(g, NULL, "Alice", "missing");
+    assert_merge_fails(g, "Alice", "two\nlines", "control character");
+    assert_merge_fails(g, "Nobody", "Alice", "no identity or alias named 'Nobody'");
+    assert_merge_fails(g, "Zed", "Alice", "one identity already");   /* done before */
+    assert_merge_fails(g, "Alice", "Zed", "one identity already");
+    celeb_error err = {0};
+    assert_int_equal(gallery_merge(NULL, "Alice", "Bob", NULL, &err), CELEB_EINVAL);
+
+    /* Nothing changed by any of them. */
+    assert_int_equal(gallery_generation(g), gen);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Alice 3; Zed>Alice");
+    gallery_close(g);
+}
+
+static void test_aliases_follow(void **state)
+{
+    char path[512], buf[512];
+    gallery *g = open_ok(in_dir(state, "g.db", path, sizeof path), 1);
+    add_faces(g, (const char *[]){"Ann", "Ann", "Bob", "Cy"}, 4);
+    assert_int_equal(merge_ok(g, "Bob", "Ann"), 1);
+    celeb_error err = {0};
+
+    /* Renamed: the aliases point to the new name. */
+    assert_int_equal(gallery_rename(g, "Ann", "Anna", &err), 0);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Anna 3, Cy 1; Bob>Anna");
+    add_ok(g, "Bob", "b2.jpg", 0.5f, 5);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Anna 4, Cy 1; Bob>Anna");
+    /* Another identity's alias is not a free name; one's own may become its name. */
+    assert_int_equal(gallery_rename(g, "Cy", "Bob", &err), CELEB_EINVAL);
+    assert_non_null(strstr(err.message, "'Bob' is an alias of 'Anna'"));
+    assert_int_equal(gallery_rename(g, "Anna", "Bob", &err), 0);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Bob 4, Cy 1;");
+
+    /* Removed: its aliases go with it, and the name is free again. */
+    assert_int_equal(merge_ok(g, "Cy", "Bob"), 1);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Bob 5; Cy>Bob");
+    int64_t gen = gallery_generation(g);
+    assert_int_equal(gallery_remove(g, "Bob", &err), 0);
+    assert_true(gallery_generation(g) != gen);
+    assert_string_equal(state_text(g, buf, sizeof buf), ";");
+    assert_resolves(g, "Cy", "Cy");
+    add_ok(g, "Cy", "c2.jpg", 0.5f, 6);
+    assert_string_equal(state_text(g, buf, sizeof buf), "Cy 1;");
+    gallery_close(g);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM aliases"), 0);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM faces"), 1);
 }
 
 int main(void)
@@ -938,6 +1388,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kind, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_model, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_folder_list, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_content, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_first_layout, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_first_layout_read_only, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_merge, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_merge_chain, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_merge_bad, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_aliases_follow, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

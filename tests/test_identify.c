@@ -169,7 +169,7 @@ static void test_identify_real(void **state)
         assert_true(r.distance < 0.6f);
         assert_true(r.p >= IDENTIFY_DEFAULT_MODEL.min_confidence);
         assert_true(r.candidates[1].distance > r.candidates[0].distance);
-        assert_true(r.candidates[0].p + r.candidates[1].p <= 1.0 + 1e-6);   /* unknown: the rest */
+        assert_true(r.candidates[1].p < 0.05);   /* further, and a negative margin */
     }
 
     /* The mean of a group is identified like a face; both Obama faces of
@@ -228,8 +228,9 @@ static void test_identify_synthetic(void **state)
     assert_string_equal(r.name, "unknown");
     identify_index_free(ix);
 
-    /* 7 identities on one axis: the top 5, softmax over all 7 and the
-     * unknown class, the distance the min of centre and nearest photo. */
+    /* 7 identities on one axis: the 5 nearest, the distance the min of
+     * centre and nearest photo, p from the distance, the margin to the next
+     * identity and the photos. */
     gallery_face g[8];
     memset(g, 0, sizeof g);
     for (int i = 0; i < 7; i++) {
@@ -242,50 +243,43 @@ static void test_identify_synthetic(void **state)
     g[7].descriptor[0] = 0.9f;
     assert_int_equal(identify_index_build(g, 8, &ix, &err), CELEB_OK);
     assert_int_equal(identify_index_identities(ix), 7);
-    identify_model m = {.beta = 10, .d0 = 0.5, .gamma = 0, .min_confidence = 0.3};
+    identify_model m = {.bias = 1, .w_distance = -10, .w_margin = 20, .w_photos = -1, .min_confidence = 0.5};
     identify_index_set_model(ix, &m);
     d[0] = 0.47f;
     assert_int_equal(identify_face(ix, d, NULL, &r), CELEB_OK);
     assert_int_equal(r.n_candidates, 5);
-    assert_true(r.known);
     assert_string_equal(r.candidates[0].name, "p0");
     assert_float_equal(r.candidates[0].distance, 0.02, 1e-5);
     assert_string_equal(r.candidates[1].name, "p5");
     assert_string_equal(r.candidates[2].name, "p4");
     assert_string_equal(r.candidates[3].name, "p6");
     assert_string_equal(r.candidates[4].name, "p3");
-    double z = exp(-10 * 0.5), dist[7] = {0.02, 0.37, 0.27, 0.17, 0.07, 0.03, 0.13};
-    for (int i = 0; i < 7; i++)
-        z += exp(-10 * dist[i]);
-    assert_float_equal(r.candidates[0].p, exp(-10 * 0.02) / z, 1e-4);
+    /* p0: 1 - 10 * 0.02 + 20 * (0.03 - 0.02) - ln 2; p5: its margin to p0 is -0.01. */
+    assert_float_equal(r.candidates[0].p, 1 / (1 + exp(-(1 - 0.2 + 0.2 - log(2)))), 1e-4);
+    assert_float_equal(r.candidates[1].p, 1 / (1 + exp(-(1 - 0.3 - 0.2))), 1e-4);
     assert_float_equal(r.p, r.candidates[0].p, 1e-7);
-    /* Below the operating point: the same face, not named. */
-    identify_options sure = {.min_confidence = 0.5f};
+    assert_true(r.p > 0.5 && r.known);   /* 0.58 */
+    assert_string_equal(r.name, "p0");
+    /* Above the operating point: the same face, not named. */
+    identify_options sure = {.min_confidence = 0.6f};
     assert_int_equal(identify_face(ix, d, &sure, &r), CELEB_OK);
     assert_false(r.known);
     assert_string_equal(r.name, "unknown");
     assert_string_equal(r.candidates[0].name, "p0");
-    double psum = 0;
-    for (int k = 0; k < 5; k++) {
-        psum += r.candidates[k].p;
-        if (k)
-            assert_true(r.candidates[k].distance >= r.candidates[k - 1].distance);
-    }
-    assert_true(psum < 1.0);  /* p2, p1 and the unknown class hold the rest */
+    for (int k = 1; k < 5; k++)
+        assert_true(r.candidates[k].distance >= r.candidates[k - 1].distance);
+    /* Beyond the cap: p high, still unknown. */
+    identify_options capped = {.threshold = 0.01f};
+    assert_int_equal(identify_face(ix, d, &capped, &r), CELEB_OK);
+    assert_false(r.known);
 
-    /* gamma discounts an identity with more photos: p0 (2 photos, 0.02)
-     * falls behind p5 (1 photo, 0.03) and p4 (0.07) when 0.05 * beta <
-     * gamma * ln 2. */
-    m.gamma = 1;
-    identify_index_set_model(ix, &m);
+    /* A clear margin: a face at 0.0 is p0's photo itself, 0.1 from p1. */
+    d[0] = 0.0f;
     assert_int_equal(identify_face(ix, d, NULL, &r), CELEB_OK);
-    assert_string_equal(r.candidates[0].name, "p5");
-    assert_string_equal(r.candidates[1].name, "p4");
-    assert_string_equal(r.candidates[2].name, "p0");
-    assert_float_equal(r.candidates[2].p / r.candidates[0].p, exp(-10 * 0.02 - log(2)) / exp(-10 * 0.03),
-                       1e-4);
+    assert_string_equal(r.name, "p0");
+    assert_float_equal(r.p, 1 / (1 + exp(-(1 + 2 - log(2)))), 1e-4);
 
-    /* One identity, one photo, a face exactly d0 away: as likely him as a stranger. */
+    /* One identity: the margin is IDENTIFY_MARGIN_MAX. */
     identify_index_free(ix);
     assert_int_equal(identify_index_build(g + 3, 1, &ix, &err), CELEB_OK);
     identify_index_set_model(ix, &m);
@@ -293,7 +287,8 @@ static void test_identify_synthetic(void **state)
     d[0] = 0.6f;
     d[1] = 0.4f;   /* 0.5 from p3 at (0.3, 0) */
     assert_int_equal(identify_face(ix, d, NULL, &r), CELEB_OK);
-    assert_float_equal(r.p, 0.5, 1e-5);
+    assert_float_equal(r.p, 1 / (1 + exp(-(1 - 5 + 20 * IDENTIFY_MARGIN_MAX))), 1e-5);
+    assert_float_equal(identify_model_p(&m, 0.5, 3.0, 1), r.p, 1e-6);
     identify_index_free(ix);
 
     /* Bad input. */
@@ -348,7 +343,7 @@ static void test_identify_train(void **state)
     celeb_error err = {0};
     assert_int_equal(identify_train(g, 7 * PHOTOS, &m, &fitted, &samples, &err), CELEB_OK);
     assert_int_equal(fitted, 0);
-    assert_float_equal(m.beta, IDENTIFY_DEFAULT_MODEL.beta, 0);
+    assert_float_equal(m.w_margin, IDENTIFY_DEFAULT_MODEL.w_margin, 0);
     assert_float_equal(m.min_confidence, IDENTIFY_DEFAULT_MODEL.min_confidence, 0);
 
     /* 60 people: every photo searched without itself (180) and one photo
@@ -356,9 +351,9 @@ static void test_identify_train(void **state)
     assert_int_equal(identify_train(g, PEOPLE * PHOTOS, &m, &fitted, &samples, &err), CELEB_OK);
     assert_int_equal(fitted, 1);
     assert_int_equal(samples, PEOPLE * PHOTOS + PEOPLE);
-    print_message("fitted beta %.2f d0 %.3f gamma %.3f min_confidence %.3f\n", m.beta, m.d0, m.gamma,
-                  m.min_confidence);
-    assert_true(m.beta > 0 && m.d0 > 0.2 && m.d0 < 0.6);
+    print_message("fitted bias %.2f distance %.2f margin %.2f photos %.2f min_confidence %.3f\n", m.bias,
+                  m.w_distance, m.w_margin, m.w_photos, m.min_confidence);
+    assert_true(m.w_distance < 0 && m.w_margin > 0);
     assert_true(m.min_confidence >= 0.5 && m.min_confidence <= 0.99);
 
     /* Held out: a new photo of each person is named right, a new person's
@@ -390,16 +385,21 @@ static void test_identify_train(void **state)
     identify_index_free(ix);
 
     /* The model as text and back; garbage is refused. */
-    char text[GALLERY_MODEL_MAX];
+    char text[GALLERY_META_MAX];
     identify_model back;
     identify_model_format(&m, text, sizeof text);
     assert_int_equal(identify_model_parse(text, &back), CELEB_OK);
-    assert_float_equal(back.beta, m.beta, 1e-4 * m.beta);
+    assert_float_equal(back.w_margin, m.w_margin, 1e-4 * fabs(m.w_margin));
+    assert_float_equal(back.bias, m.bias, 1e-4 * fabs(m.bias));
     assert_float_equal(back.min_confidence, m.min_confidence, 1e-5);
-    assert_int_equal(identify_model_parse("beta=1 d0=0.5 gamma=0 min_confidence=2", &back), CELEB_EFORMAT);
-    assert_int_equal(identify_model_parse("beta=-1 d0=0.5 gamma=0 min_confidence=0.9", &back), CELEB_EFORMAT);
-    assert_int_equal(identify_model_parse("beta=1 d0=0.5 gamma=0 min_confidence=0.9 x", &back),
+    assert_int_equal(identify_model_parse("bias=1 distance=-1 margin=2 photos=0 min_confidence=2", &back),
                      CELEB_EFORMAT);
+    assert_int_equal(identify_model_parse("bias=nan distance=-1 margin=2 photos=0 min_confidence=0.9", &back),
+                     CELEB_EFORMAT);
+    assert_int_equal(identify_model_parse("bias=1 distance=-1 margin=2 photos=0 min_confidence=0.9 x", &back),
+                     CELEB_EFORMAT);
+    /* the softmax model of earlier galleries: not this model */
+    assert_int_equal(identify_model_parse("beta=1 d0=0.5 gamma=0 min_confidence=0.9", &back), CELEB_EFORMAT);
     assert_int_equal(identify_model_parse("", &back), CELEB_EFORMAT);
     /* Bad faces: as identify_index_build. */
     g[0].descriptor[0] = NAN;

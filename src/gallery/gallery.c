@@ -6,7 +6,18 @@
  *                             and identify_model (gallery_model)
  *   identities(id, name UNIQUE, created)
  *   faces(id, identity_id -> identities ON DELETE CASCADE, source, quality,
- *         descriptor BLOB = 128 little-endian float32, created)
+ *         descriptor BLOB = 128 little-endian float32, created,
+ *         content = the photo's sha256 in hex or NULL, indexed)
+ *   aliases(alias PRIMARY KEY, name)  another name -> the identity's name
+ *
+ * content and aliases came after the first galleries: they are added to a
+ * gallery that lacks them when it is opened (added_sql, one transaction),
+ * and a new gallery gets them the same way, in the transaction that makes
+ * it. A read-only gallery that lacks them is read without them (old_layout).
+ *
+ * Aliases: an alias is never an identity's name and always names an
+ * existing identity (gallery_merge makes them, gallery_rename moves them,
+ * gallery_remove drops them), so resolving one is a single lookup.
  *
  * Crash safety is SQLite's: WAL journal with synchronous=FULL, so a commit
  * has reached the disk when COMMIT returns, and every change is a single
@@ -43,7 +54,6 @@ enum {
     ST_GENERATION,
     ST_ADD_IDENTITY,
     ST_IDENTITY_ID,
-    ST_ADD_FACE,
     ST_LIST,
     ST_FACES_ALL,
     ST_FACES_OF,
@@ -52,8 +62,21 @@ enum {
     ST_KIND,
     ST_SET_KIND,
     ST_FACE_COUNT,
-    ST_MODEL,
-    ST_SET_MODEL,
+    ST_META,
+    ST_SET_META,
+    ST_MOVE_FACES,
+    /* From here on the statements use content or aliases: not prepared on
+     * a gallery opened without them (old_layout). */
+    ST_ADD_FACE,
+    ST_FIRST_ADDED = ST_ADD_FACE,
+    ST_FIND_CONTENT,
+    ST_CONTENTS,
+    ST_RESOLVE,
+    ST_ALIASES,
+    ST_ADD_ALIAS,
+    ST_REPOINT_ALIASES,
+    ST_DROP_ALIASES,
+    ST_DROP_OWN_ALIAS,
     ST_COUNT
 };
 
@@ -66,8 +89,6 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_GENERATION] = "SELECT value FROM meta WHERE key = 'generation'",
     [ST_ADD_IDENTITY] = "INSERT OR IGNORE INTO identities(name, created) VALUES(?1, ?2)",
     [ST_IDENTITY_ID] = "SELECT id FROM identities WHERE name = ?1",
-    [ST_ADD_FACE] = "INSERT INTO faces(identity_id, source, quality, descriptor, created) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5)",
     /* Names sort bytewise (BINARY collation): stable whatever the locale. */
     [ST_LIST] = "SELECT i.id, i.name, count(f.id) FROM identities i "
                 "LEFT JOIN faces f ON f.identity_id = i.id GROUP BY i.id ORDER BY i.name",
@@ -82,9 +103,38 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_KIND] = "SELECT value FROM meta WHERE key = 'descriptor'",
     [ST_SET_KIND] = "INSERT OR IGNORE INTO meta(key, value) VALUES('descriptor', ?1)",
     [ST_FACE_COUNT] = "SELECT count(*) FROM faces",
-    [ST_MODEL] = "SELECT value FROM meta WHERE key = 'identify_model'",
-    [ST_SET_MODEL] = "INSERT OR REPLACE INTO meta(key, value) VALUES('identify_model', ?1)",
+    [ST_META] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_SET_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+    [ST_MOVE_FACES] = "UPDATE faces SET identity_id = (SELECT id FROM identities WHERE name = ?2) "
+                      "WHERE identity_id = (SELECT id FROM identities WHERE name = ?1)",
+    [ST_ADD_FACE] = "INSERT INTO faces(identity_id, source, quality, descriptor, created, content) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_FIND_CONTENT] = "SELECT f.id, i.name FROM faces f JOIN identities i "
+                        "ON i.id = f.identity_id WHERE f.content = ?1 ORDER BY f.id LIMIT 1",
+    [ST_CONTENTS] = "SELECT id, content FROM faces WHERE content IS NOT NULL ORDER BY id",
+    [ST_RESOLVE] = "SELECT name FROM aliases WHERE alias = ?1",
+    [ST_ALIASES] = "SELECT alias, name FROM aliases ORDER BY alias",
+    [ST_ADD_ALIAS] = "INSERT INTO aliases(alias, name) VALUES(?1, ?2)",
+    [ST_REPOINT_ALIASES] = "UPDATE aliases SET name = ?2 WHERE name = ?1",
+    [ST_DROP_ALIASES] = "DELETE FROM aliases WHERE name = ?1",
+    [ST_DROP_OWN_ALIAS] = "DELETE FROM aliases WHERE alias = ?1 AND name = ?2",
 };
+
+/* What came after the first galleries (see the top of the file). */
+#define ADDED_SQL                                                                  \
+    "ALTER TABLE faces ADD COLUMN content TEXT;"                                   \
+    "CREATE INDEX faces_content ON faces(content);"                                \
+    "CREATE TABLE aliases(alias TEXT PRIMARY KEY, name TEXT NOT NULL);"
+#define ADDED_PARTS 3   /* the column, the index and the table */
+
+/* Run on a gallery that has none of ADDED_SQL, in one transaction. */
+static const char added_sql[] = ADDED_SQL;
+
+/* Whether the file has ADDED_SQL's parts: a count of them. */
+static const char added_parts_sql[] =
+    "SELECT (SELECT count(*) FROM pragma_table_info('faces') WHERE name = 'content')"
+    " + (SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'faces_content')"
+    " + (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'aliases')";
 
 /* One transaction: an existing file is either all of this or none of it. */
 static const char schema_sql[] =
@@ -96,12 +146,17 @@ static const char schema_sql[] =
     " source TEXT NOT NULL, quality REAL NOT NULL, descriptor BLOB NOT NULL, created INTEGER);"
     "CREATE INDEX faces_identity ON faces(identity_id);"
     "INSERT INTO meta(key, value) VALUES('schema', '" GALLERY_SCHEMA "'),"
-    " ('created', CAST(strftime('%s', 'now') AS INTEGER)), ('generation', 0);";
+    " ('created', CAST(strftime('%s', 'now') AS INTEGER)), ('generation', 0);"
+    ADDED_SQL;
 
 struct gallery {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     char path[PATH_BYTES];
+    /* A read-only file without content and aliases: statements from
+     * ST_FIRST_ADDED on are not prepared, reads answer as if there were
+     * none, writes are refused. */
+    int old_layout;
 };
 
 // ----------------------------------------------------------------------------
@@ -133,6 +188,17 @@ static int db_fail(const gallery *g, celeb_error *err, const char *what)
 {
     int rc = sqlite3_errcode(g->db);
     return celeb_fail(err, map_code(rc), "%s: %s: %s", g->path, what, sqlite3_errmsg(g->db));
+}
+
+/* Fails with SQLite's current error where our own SQL does not fit the
+ * file: an SQL error there (no such table or column) means tables that are
+ * not a gallery's, CELEB_EFORMAT; I/O errors and the like keep their code.
+ * `what` reads after the path: "is not a valid gallery". */
+static int schema_fail(const gallery *g, celeb_error *err, const char *what)
+{
+    int code = map_code(sqlite3_errcode(g->db));
+    return celeb_fail(err, code == CELEB_EINTERNAL ? CELEB_EFORMAT : code, "%s %s: %s", g->path,
+                      what, sqlite3_errmsg(g->db));
 }
 
 static int invalid(celeb_error *err, const char *what)
@@ -249,6 +315,26 @@ static void rollback(gallery *g)
         run(g, ST_ROLLBACK, "rollback", NULL);
 }
 
+/* Runs statement `which` with the names a and b (b may be NULL: none) as
+ * ?1 and ?2. */
+static int run_names(gallery *g, int which, const char *a, const char *b, const char *what,
+                     celeb_error *err)
+{
+    sqlite3_bind_text(g->st[which], 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(g->st[which], 2, b, -1, SQLITE_STATIC);
+    return run(g, which, what, err);
+}
+
+/* Starts a write transaction. A read-only gallery without content and
+ * aliases has not even the statements for one. */
+static int begin_write(gallery *g, celeb_error *err)
+{
+    if (g->old_layout)
+        return celeb_fail(err, CELEB_EIO, "%s is read-only (and of an older layout)", g->path);
+    return run(g, ST_BEGIN, "cannot start a write", err);
+}
+
 /* Bumps the generation and commits; rolls back on any failure. */
 static int commit_change(gallery *g, celeb_error *err)
 {
@@ -260,25 +346,70 @@ static int commit_change(gallery *g, celeb_error *err)
     return rc;
 }
 
+/* Ends a write begun with begin_write whose work gave rc: committed (the
+ * generation moved) when rc is 0, else undone. Returns the outcome. */
+static int end_change(gallery *g, int rc, celeb_error *err)
+{
+    if (rc == 0)
+        return commit_change(g, err);
+    rollback(g);
+    return rc;
+}
+
+/* Copies a text column into a fixed field; longer text was not written by
+ * this code, so it is reported rather than cut. */
+static int copy_text(gallery *g, sqlite3_stmt *s, int col, char *dst, size_t size, celeb_error *err)
+{
+    const unsigned char *v = sqlite3_column_text(s, col);
+    int n = sqlite3_column_bytes(s, col);
+    if (!v || (size_t)n >= size)
+        return celeb_fail(err, CELEB_ECORRUPT, "%s: a stored name or source is missing or too long",
+                          g->path);
+    memcpy(dst, v, (size_t)n + 1);
+    return CELEB_OK;
+}
+
+/* The text of the first column of a bound statement's first row into buf,
+ * left as it was when there is no row. */
+static int read_text(gallery *g, int which, char *buf, size_t size, const char *what, celeb_error *err)
+{
+    sqlite3_stmt *s = g->st[which];
+    int step = sqlite3_step(s), rc = CELEB_OK;
+    if (step == SQLITE_ROW)
+        rc = copy_text(g, s, 0, buf, size, err);
+    else if (step != SQLITE_DONE)
+        rc = db_fail(g, err, what);
+    finish(g, which);
+    return rc;
+}
+
 // ----------------------------------------------------------------------------
 // Open and close
 
 enum { FILE_EMPTY, FILE_GALLERY, FILE_OTHER };
 
+/* The first column of sql's first row, as an integer (a count). */
+static int query_int(gallery *g, const char *sql, int *v, const char *what, celeb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = CELEB_OK;
+    if (sqlite3_prepare_v2(g->db, sql, -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+        rc = db_fail(g, err, what);
+    else
+        *v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* Classifies the open database without writing to it: no tables at all, a
  * gallery of our schema, or anything else (another schema or version). */
 static int file_kind(gallery *g, int *kind, celeb_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(g->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL) != SQLITE_OK ||
-        sqlite3_step(s) != SQLITE_ROW) {
-        int rc = db_fail(g, err, "cannot read the database");
-        sqlite3_finalize(s);
+    int tables = 0;
+    int rc = query_int(g, "SELECT count(*) FROM sqlite_master", &tables, "cannot read the database",
+                       err);
+    if (rc < 0)
         return rc;
-    }
-    int tables = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    s = NULL;
     if (tables == 0) {
         *kind = FILE_EMPTY;
         return CELEB_OK;
@@ -286,10 +417,11 @@ static int file_kind(gallery *g, int *kind, celeb_error *err)
     /* No meta table, or one without our columns, fails to prepare: another
      * schema. A failing step is a real error (I/O, lock), not a verdict. */
     *kind = FILE_OTHER;
+    sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(g->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &s, NULL) !=
         SQLITE_OK)
         return CELEB_OK;
-    int rc = CELEB_OK, step = sqlite3_step(s);
+    int step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
         const unsigned char *v = sqlite3_column_text(s, 0);
         if (v && strcmp((const char *)v, GALLERY_SCHEMA) == 0)
@@ -322,25 +454,80 @@ static int pragma(gallery *g, const char *sql, const char *want, celeb_error *er
     return ret;
 }
 
-/* Creates schema v1 in an empty database. The emptiness is checked again
- * under the write lock: another process may have created it meanwhile. */
+/* Picks, under the write lock, the SQL a locked_exec runs; *sql stays NULL
+ * when there is nothing (left) to do. */
+typedef int (*plan_fn)(gallery *g, const char **sql, celeb_error *err);
+
+/* Runs the SQL plan picks in one write transaction. The plan looks at the
+ * file only once the lock is held: another process may have done the work
+ * meanwhile. `what` as for schema_fail. */
+static int locked_exec(gallery *g, plan_fn plan, const char *what, celeb_error *err)
+{
+    if (sqlite3_exec(g->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(g, err, "cannot lock the gallery");
+    const char *sql = NULL;
+    int rc = plan(g, &sql, err);
+    if (rc == 0 && sql && sqlite3_exec(g->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        rc = schema_fail(g, err, what);
+    if (rc == 0 && sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(g, err, "commit");
+    if (rc < 0 && !sqlite3_get_autocommit(g->db))
+        sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* The whole schema, while the database is still empty. */
+static int plan_schema(gallery *g, const char **sql, celeb_error *err)
+{
+    int kind = FILE_OTHER;
+    int rc = file_kind(g, &kind, err);
+    if (rc == 0 && kind == FILE_EMPTY)
+        *sql = schema_sql;
+    return rc;
+}
+
+/* Creates the schema in an empty database. */
 static int create_schema(gallery *g, celeb_error *err)
 {
     /* WAL first: the journal mode cannot change inside a transaction. */
     int rc = pragma(g, "PRAGMA journal_mode=WAL", "wal", err);
-    if (rc < 0)
-        return rc;
-    if (sqlite3_exec(g->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(g, err, "cannot lock the new gallery");
-    int kind = FILE_OTHER;
-    rc = file_kind(g, &kind, err);
-    if (rc == 0 && kind == FILE_EMPTY && sqlite3_exec(g->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(g, err, "cannot create the gallery");
-    if (rc == 0 && sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(g, err, "cannot commit the new gallery");
-    if (rc < 0 && !sqlite3_get_autocommit(g->db))
-        sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc < 0 ? rc : locked_exec(g, plan_schema, "could not be made a gallery", err);
+}
+
+/* How many of ADDED_SQL's parts the gallery has. */
+static int added_parts(gallery *g, int *parts, celeb_error *err)
+{
+    return query_int(g, added_parts_sql, parts, "cannot read the gallery's tables", err);
+}
+
+/* ADDED_SQL while the gallery has none of it; a part of it only was not
+ * made by this code. */
+static int plan_added(gallery *g, const char **sql, celeb_error *err)
+{
+    int parts = 0;
+    int rc = added_parts(g, &parts, err);
+    if (rc == 0 && parts == 0)
+        *sql = added_sql;
+    else if (rc == 0 && parts != ADDED_PARTS)
+        rc = celeb_fail(err, CELEB_EFORMAT, "%s is not a valid gallery: %d of the %d parts of "
+                        "content hashes and aliases", g->path, parts, ADDED_PARTS);
     return rc;
+}
+
+/* Gives a gallery made before content hashes and aliases both; a read-only
+ * one is read without them (old_layout). */
+static int add_missing(gallery *g, celeb_error *err)
+{
+    int parts = 0;
+    int rc = added_parts(g, &parts, err);
+    if (rc < 0 || parts == ADDED_PARTS)
+        return rc;
+    if (parts == 0 && sqlite3_db_readonly(g->db, "main") == 1) {
+        g->old_layout = 1;
+        return CELEB_OK;
+    }
+    return locked_exec(g, plan_added, "is not a valid gallery (adding content hashes and aliases)",
+                       err);
 }
 
 /* Checks what the file is, creating the schema if allowed, and only then
@@ -364,19 +551,20 @@ static int setup(gallery *g, int create, celeb_error *err)
     rc = pragma(g, "PRAGMA journal_mode=WAL", "wal", err);
     if (rc == 0)
         rc = pragma(g, "PRAGMA synchronous=FULL", NULL, err);
-    return rc < 0 ? rc : pragma(g, "PRAGMA synchronous", "2", err);   /* 2 = FULL */
+    if (rc == 0)
+        rc = pragma(g, "PRAGMA synchronous", "2", err);   /* 2 = FULL */
+    return rc < 0 ? rc : add_missing(g, err);
 }
 
+/* Every statement the gallery's layout has the tables for. */
 static int prepare_all(gallery *g, celeb_error *err)
 {
-    for (int i = 0; i < ST_COUNT; i++) {
+    int n = g->old_layout ? ST_FIRST_ADDED : ST_COUNT;
+    for (int i = 0; i < n; i++) {
+        /* A gallery schema string on tables we cannot query: not ours. */
         if (sqlite3_prepare_v3(g->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &g->st[i],
-                               NULL) != SQLITE_OK) {
-            /* A gallery schema string on tables we cannot query: not ours. */
-            int code = map_code(sqlite3_errcode(g->db));
-            return celeb_fail(err, code == CELEB_EINTERNAL ? CELEB_EFORMAT : code,
-                              "%s is not a valid gallery: %s", g->path, sqlite3_errmsg(g->db));
-        }
+                               NULL) != SQLITE_OK)
+            return schema_fail(g, err, "is not a valid gallery");
     }
     return CELEB_OK;
 }
@@ -448,7 +636,57 @@ void gallery_close(gallery *g)
 }
 
 // ----------------------------------------------------------------------------
+// Names, aliases and content hashes
+
+/* The identity `name` (a checked name) stands for into out: the one it is
+ * an alias of, else name itself. out may be name. */
+static int resolve(gallery *g, const char *name, char out[GALLERY_NAME_MAX], celeb_error *err)
+{
+    memmove(out, name, strlen(name) + 1);
+    if (g->old_layout)
+        return CELEB_OK;   /* no aliases there */
+    sqlite3_bind_text(g->st[ST_RESOLVE], 1, out, -1, SQLITE_TRANSIENT);
+    return read_text(g, ST_RESOLVE, out, GALLERY_NAME_MAX, "resolving an alias", err);
+}
+
+/* Both names valid and different; `same` says why one name twice is refused. */
+static int check_two_names(const char *a, const char *b, const char *same, celeb_error *err)
+{
+    int rc = gallery_check_name(a, err);
+    if (rc == 0)
+        rc = gallery_check_name(b, err);
+    if (rc == 0 && strcmp(a, b) == 0)
+        rc = celeb_fail(err, CELEB_EINVAL, "'%s' %s", b, same);
+    return rc;
+}
+
+/* A content hash as sha256.h writes it: 64 lowercase hex digits, the
+ * only spelling, so that one photo always finds itself. */
+static int check_content(const char *content, celeb_error *err)
+{
+    if (!content)
+        return invalid(err, "content is missing");
+    size_t n = strspn(content, "0123456789abcdef");
+    if (n != GALLERY_CONTENT_MAX - 1 || content[n])
+        return invalid(err, "content must be a sha256 as 64 lowercase hex digits");
+    return CELEB_OK;
+}
+
+// ----------------------------------------------------------------------------
 // Writes
+
+/* The id of the identity `name` into *id, 0 when there is none. */
+static int identity_id(gallery *g, const char *name, int64_t *id, celeb_error *err)
+{
+    sqlite3_stmt *s = g->st[ST_IDENTITY_ID];
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(s), rc = CELEB_OK;
+    *id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_fail(g, err, "finding the identity");
+    finish(g, ST_IDENTITY_ID);
+    return rc;
+}
 
 /* The identity's id, inserting it if new; inside the caller's transaction. */
 static int identity_for(gallery *g, const char *name, int64_t now, int64_t *id, celeb_error *err)
@@ -456,20 +694,15 @@ static int identity_for(gallery *g, const char *name, int64_t now, int64_t *id, 
     sqlite3_bind_text(g->st[ST_ADD_IDENTITY], 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(g->st[ST_ADD_IDENTITY], 2, now);
     int rc = run(g, ST_ADD_IDENTITY, "adding the identity", err);
-    if (rc < 0)
-        return rc;
-    sqlite3_stmt *s = g->st[ST_IDENTITY_ID];
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *id = sqlite3_column_int64(s, 0);
-    else
-        rc = db_fail(g, err, "finding the identity");
-    finish(g, ST_IDENTITY_ID);
+    if (rc == 0)
+        rc = identity_id(g, name, id, err);
+    if (rc == 0 && *id == 0)
+        rc = celeb_fail(err, CELEB_EINTERNAL, "%s: the identity '%s' vanished", g->path, name);
     return rc;
 }
 
-static int insert_face(gallery *g, int64_t identity, const char *source, float quality,
-                       const float *descriptor, int64_t now, celeb_error *err)
+static int insert_face(gallery *g, int64_t identity, const char *source, const char *content,
+                       float quality, const float *descriptor, int64_t now, celeb_error *err)
 {
     unsigned char blob[DESCRIPTOR_BYTES];
     descriptor_encode(descriptor, blob);
@@ -479,11 +712,12 @@ static int insert_face(gallery *g, int64_t identity, const char *source, float q
     sqlite3_bind_double(s, 3, quality);
     sqlite3_bind_blob(s, 4, blob, sizeof blob, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, now);
+    sqlite3_bind_text(s, 6, content, -1, SQLITE_STATIC);   /* NULL binds NULL */
     return run(g, ST_ADD_FACE, "adding the face", err);
 }
 
-static int check_face_args(const char *name, const char *source, float quality,
-                           const float *descriptor, celeb_error *err)
+static int check_face_args(const char *name, const char *source, const char *content,
+                           float quality, const float *descriptor, celeb_error *err)
 {
     int rc = gallery_check_name(name, err);
     if (rc < 0)
@@ -493,33 +727,35 @@ static int check_face_args(const char *name, const char *source, float quality,
     /* Longer sources would not fit gallery_face.source when read back. */
     if (strlen(source) >= GALLERY_SOURCE_MAX)
         return celeb_fail(err, CELEB_EINVAL, "source longer than %d bytes", GALLERY_SOURCE_MAX - 1);
+    if (content && (rc = check_content(content, err)) < 0)
+        return rc;
     /* SQLite stores a NaN REAL as NULL, which the NOT NULL column refuses. */
     if (!isfinite(quality))
         return invalid(err, "quality is not finite");
     return check_descriptor(descriptor, err);
 }
 
-int gallery_add_face(gallery *g, const char *name, const char *source, float quality,
-                     const float descriptor[GALLERY_DIM], int64_t *face_id, celeb_error *err)
+int gallery_add_face(gallery *g, const char *name, const char *source, const char *content,
+                     float quality, const float descriptor[GALLERY_DIM], int64_t *face_id,
+                     celeb_error *err)
 {
     if (!g)
         return invalid(err, "gallery_add_face: no gallery");
-    int rc = check_face_args(name, source, quality, descriptor, err);
+    int rc = check_face_args(name, source, content, quality, descriptor, err);
     if (rc < 0)
         return rc;
-    rc = run(g, ST_BEGIN, "cannot start a write", err);
-    if (rc < 0)
+    if ((rc = begin_write(g, err)) < 0)
         return rc;
     int64_t now = (int64_t)time(NULL), identity = 0;
-    rc = identity_for(g, name, now, &identity, err);
+    char canonical[GALLERY_NAME_MAX];
+    rc = resolve(g, name, canonical, err);
     if (rc == 0)
-        rc = insert_face(g, identity, source, quality, descriptor, now, err);
+        rc = identity_for(g, canonical, now, &identity, err);
+    if (rc == 0)
+        rc = insert_face(g, identity, source, content, quality, descriptor, now, err);
     /* The rowid of this connection's insert, read before anything else runs. */
     int64_t id = sqlite3_last_insert_rowid(g->db);
-    if (rc == 0)
-        rc = commit_change(g, err);
-    else
-        rollback(g);
+    rc = end_change(g, rc, err);
     if (rc == 0 && face_id)
         *face_id = id;
     return rc;
@@ -530,45 +766,89 @@ int gallery_remove(gallery *g, const char *name, celeb_error *err)
     if (!g)
         return invalid(err, "gallery_remove: no gallery");
     int rc = gallery_check_name(name, err);
-    if (rc < 0)
+    if (rc < 0 || (rc = begin_write(g, err)) < 0)
         return rc;
-    if ((rc = run(g, ST_BEGIN, "cannot start a write", err)) < 0)
-        return rc;
-    sqlite3_bind_text(g->st[ST_REMOVE], 1, name, -1, SQLITE_STATIC);
-    rc = run(g, ST_REMOVE, "removing the identity", err);
+    rc = run_names(g, ST_REMOVE, name, NULL, "removing the identity", err);
     if (rc == 0 && sqlite3_changes(g->db) == 0)
         rc = celeb_fail(err, CELEB_EINVAL, "no identity named '%s' in %s", name, g->path);
     if (rc == 0)
-        return commit_change(g, err);
-    rollback(g);
-    return rc;
+        rc = run_names(g, ST_DROP_ALIASES, name, NULL, "removing the aliases", err);
+    return end_change(g, rc, err);
+}
+
+/* gallery_rename inside its transaction. */
+static int rename_in(gallery *g, const char *old_name, const char *new_name, celeb_error *err)
+{
+    /* An alias of old_name itself may become its name; another's may not. */
+    char canonical[GALLERY_NAME_MAX];
+    int rc = run_names(g, ST_DROP_OWN_ALIAS, new_name, old_name, "dropping the alias", err);
+    if (rc == 0)
+        rc = resolve(g, new_name, canonical, err);
+    if (rc == 0 && strcmp(canonical, new_name) != 0)
+        return celeb_fail(err, CELEB_EINVAL, "'%s' is an alias of '%s'", new_name, canonical);
+    if (rc == 0)
+        rc = run_names(g, ST_RENAME, old_name, new_name, "renaming", err);
+    if (rc == CELEB_EINVAL)   /* the UNIQUE constraint on name */
+        return celeb_fail(err, CELEB_EINVAL, "an identity named '%s' already exists", new_name);
+    if (rc == 0 && sqlite3_changes(g->db) == 0)
+        return celeb_fail(err, CELEB_EINVAL, "no identity named '%s' in %s", old_name, g->path);
+    return rc < 0 ? rc
+                  : run_names(g, ST_REPOINT_ALIASES, old_name, new_name, "moving the aliases", err);
 }
 
 int gallery_rename(gallery *g, const char *old_name, const char *new_name, celeb_error *err)
 {
     if (!g)
         return invalid(err, "gallery_rename: no gallery");
-    int rc = gallery_check_name(old_name, err);
-    if (rc == 0)
-        rc = gallery_check_name(new_name, err);
-    if (rc < 0)
-        return rc;
     /* The header's rule, literally: renaming to an existing name (itself
      * included) is an error, so callers never mistake a no-op for a rename. */
-    if (strcmp(old_name, new_name) == 0)
-        return celeb_fail(err, CELEB_EINVAL, "'%s' is already named so", new_name);
-    if ((rc = run(g, ST_BEGIN, "cannot start a write", err)) < 0)
+    int rc = check_two_names(old_name, new_name, "is already named so", err);
+    if (rc < 0 || (rc = begin_write(g, err)) < 0)
         return rc;
-    sqlite3_bind_text(g->st[ST_RENAME], 1, old_name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(g->st[ST_RENAME], 2, new_name, -1, SQLITE_STATIC);
-    rc = run(g, ST_RENAME, "renaming", err);
-    if (rc == CELEB_EINVAL)   /* the UNIQUE constraint on name */
-        rc = celeb_fail(err, CELEB_EINVAL, "an identity named '%s' already exists", new_name);
-    else if (rc == 0 && sqlite3_changes(g->db) == 0)
-        rc = celeb_fail(err, CELEB_EINVAL, "no identity named '%s' in %s", old_name, g->path);
+    return end_change(g, rename_in(g, old_name, new_name, err), err);
+}
+
+/* gallery_merge inside its transaction; *moved gets the faces moved. */
+static int merge_in(gallery *g, const char *from, const char *into, int *moved, celeb_error *err)
+{
+    char src[GALLERY_NAME_MAX], dst[GALLERY_NAME_MAX];
+    int64_t id = 0;
+    int rc = resolve(g, from, src, err);
     if (rc == 0)
-        return commit_change(g, err);
-    rollback(g);
+        rc = resolve(g, into, dst, err);
+    if (rc == 0)
+        rc = identity_id(g, src, &id, err);
+    if (rc < 0)
+        return rc;
+    if (id == 0)
+        return celeb_fail(err, CELEB_EINVAL, "no identity or alias named '%s' in %s", from,
+                          g->path);
+    if (strcmp(src, dst) == 0)
+        return celeb_fail(err, CELEB_EINVAL, "'%s' and '%s' are one identity already (%s)", from,
+                          into, dst);
+    rc = identity_for(g, dst, (int64_t)time(NULL), &id, err);
+    if (rc == 0)
+        rc = run_names(g, ST_MOVE_FACES, src, dst, "moving the faces", err);
+    if (rc == 0)
+        *moved = sqlite3_changes(g->db);
+    if (rc == 0)
+        rc = run_names(g, ST_REMOVE, src, NULL, "removing the merged identity", err);
+    if (rc == 0)
+        rc = run_names(g, ST_REPOINT_ALIASES, src, dst, "moving the aliases", err);
+    return rc < 0 ? rc : run_names(g, ST_ADD_ALIAS, src, dst, "recording the alias", err);
+}
+
+int gallery_merge(gallery *g, const char *from, const char *into, int *moved, celeb_error *err)
+{
+    if (!g)
+        return invalid(err, "gallery_merge: no gallery");
+    int rc = check_two_names(from, into, "cannot be merged into itself", err);
+    if (rc < 0 || (rc = begin_write(g, err)) < 0)
+        return rc;
+    int count = 0;
+    rc = end_change(g, merge_in(g, from, into, &count, err), err);
+    if (rc == 0 && moved)
+        *moved = count;
     return rc;
 }
 
@@ -588,19 +868,6 @@ static int grow(void **items, int *cap, int n, size_t size, celeb_error *err)
         return celeb_fail(err, CELEB_ENOMEM, "out of memory listing the gallery");
     *items = p;
     *cap = ncap;
-    return CELEB_OK;
-}
-
-/* Copies a text column into a fixed field; longer text was not written by
- * this code, so it is reported rather than cut. */
-static int copy_text(gallery *g, sqlite3_stmt *s, int col, char *dst, size_t size, celeb_error *err)
-{
-    const unsigned char *v = sqlite3_column_text(s, col);
-    int n = sqlite3_column_bytes(s, col);
-    if (!v || (size_t)n >= size)
-        return celeb_fail(err, CELEB_ECORRUPT, "%s: a stored name or source is missing or too long",
-                          g->path);
-    memcpy(dst, v, (size_t)n + 1);
     return CELEB_OK;
 }
 
@@ -631,29 +898,32 @@ static int read_face(gallery *g, sqlite3_stmt *s, gallery_face *f, celeb_error *
 
 typedef int (*read_row_fn)(gallery *g, sqlite3_stmt *s, void *item, celeb_error *err);
 
-/* Steps a bound query to the end, reading each row into a growing array. */
-static int collect(gallery *g, int which, size_t size, read_row_fn read_row, void **out, int *n,
-                   celeb_error *err)
+/* Steps a bound query to the end, reading each row into a growing array.
+ * Returns the array (malloc'd; NULL when there is no row or on failure,
+ * and then *n is 0); *rc gets the outcome. */
+static void *collect(gallery *g, int which, size_t size, read_row_fn read_row, int *n, int *rc,
+                     celeb_error *err)
 {
     sqlite3_stmt *s = g->st[which];
     char *items = NULL;
-    int count = 0, cap = 0, rc = CELEB_OK, step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        rc = grow((void **)&items, &cap, count, size, err);
-        if (rc == 0)
-            rc = read_row(g, s, items + (size_t)count * size, err);
+    int count = 0, cap = 0, step = SQLITE_DONE;
+    *rc = CELEB_OK;
+    while (*rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        *rc = grow((void **)&items, &cap, count, size, err);
+        if (*rc == 0)
+            *rc = read_row(g, s, items + (size_t)count * size, err);
         count++;
     }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = db_fail(g, err, "reading the gallery");
+    if (*rc == 0 && step != SQLITE_DONE)
+        *rc = db_fail(g, err, "reading the gallery");
     finish(g, which);
-    if (rc < 0) {
+    if (*rc < 0) {
         free(items);
-        return rc;
+        items = NULL;
+        count = 0;
     }
-    *out = items;
     *n = count;
-    return CELEB_OK;
+    return items;
 }
 
 static int read_identity_row(gallery *g, sqlite3_stmt *s, void *item, celeb_error *err)
@@ -666,15 +936,19 @@ static int read_face_row(gallery *g, sqlite3_stmt *s, void *item, celeb_error *e
     return read_face(g, s, item, err);
 }
 
+static int read_alias_row(gallery *g, sqlite3_stmt *s, void *item, celeb_error *err)
+{
+    gallery_alias *a = item;
+    int rc = copy_text(g, s, 0, a->alias, sizeof a->alias, err);
+    return rc < 0 ? rc : copy_text(g, s, 1, a->name, sizeof a->name, err);
+}
+
 int gallery_list(gallery *g, gallery_identity **out, int *n, celeb_error *err)
 {
     if (!g || !out || !n)
         return invalid(err, "gallery_list: missing argument");
-    *out = NULL;
-    *n = 0;
-    void *items = NULL;
-    int rc = collect(g, ST_LIST, sizeof **out, read_identity_row, &items, n, err);
-    *out = items;
+    int rc;
+    *out = collect(g, ST_LIST, sizeof **out, read_identity_row, n, &rc, err);
     return rc;
 }
 
@@ -690,23 +964,55 @@ int gallery_faces(gallery *g, const char *name, gallery_face **out, int *n, cele
     int which = name ? ST_FACES_OF : ST_FACES_ALL;
     if (name)
         sqlite3_bind_text(g->st[which], 1, name, -1, SQLITE_STATIC);
-    void *items = NULL;
-    rc = collect(g, which, sizeof **out, read_face_row, &items, n, err);
-    *out = items;
+    *out = collect(g, which, sizeof **out, read_face_row, n, &rc, err);
     return rc;
 }
 
-/* The text of one meta row (statement which), "" when there is none. */
-static int read_meta(gallery *g, int which, char *buf, size_t size, const char *what, celeb_error *err)
+int gallery_aliases(gallery *g, gallery_alias **out, int *n, celeb_error *err)
 {
-    buf[0] = '\0';
-    sqlite3_stmt *s = g->st[which];
-    int step = sqlite3_step(s), rc = CELEB_OK;
+    if (!g || !out || !n)
+        return invalid(err, "gallery_aliases: missing argument");
+    *out = NULL;
+    *n = 0;
+    int rc = CELEB_OK;
+    if (!g->old_layout)   /* else there are none */
+        *out = collect(g, ST_ALIASES, sizeof **out, read_alias_row, n, &rc, err);
+    return rc;
+}
+
+int gallery_resolve(gallery *g, const char *name, char out[GALLERY_NAME_MAX], celeb_error *err)
+{
+    if (!g || !out)
+        return invalid(err, "gallery_resolve: missing argument");
+    int rc = gallery_check_name(name, err);
+    return rc < 0 ? rc : resolve(g, name, out, err);
+}
+
+/* The found row of ST_FIND_CONTENT into face_id and name (either may be NULL): 1. */
+static int read_found(gallery *g, sqlite3_stmt *s, int64_t *face_id, char *name, celeb_error *err)
+{
+    if (face_id)
+        *face_id = sqlite3_column_int64(s, 0);
+    int rc = name ? copy_text(g, s, 1, name, GALLERY_NAME_MAX, err) : CELEB_OK;
+    return rc < 0 ? rc : 1;
+}
+
+int gallery_find_content(gallery *g, const char *content, int64_t *face_id,
+                         char name[GALLERY_NAME_MAX], celeb_error *err)
+{
+    if (!g)
+        return invalid(err, "gallery_find_content: no gallery");
+    int rc = check_content(content, err);
+    if (rc < 0 || g->old_layout)   /* no content is stored there */
+        return rc;
+    sqlite3_stmt *s = g->st[ST_FIND_CONTENT];
+    sqlite3_bind_text(s, 1, content, -1, SQLITE_STATIC);
+    int step = sqlite3_step(s);
     if (step == SQLITE_ROW)
-        rc = copy_text(g, s, 0, buf, size, err);
+        rc = read_found(g, s, face_id, name, err);
     else if (step != SQLITE_DONE)
-        rc = db_fail(g, err, what);
-    finish(g, which);
+        rc = db_fail(g, err, "looking up a content hash");
+    finish(g, ST_FIND_CONTENT);
     return rc;
 }
 
@@ -715,7 +1021,7 @@ int gallery_kind(gallery *g, char kind[GALLERY_KIND_MAX], celeb_error *err)
     kind[0] = '\0';
     if (!g)
         return invalid(err, "gallery_kind: no gallery");
-    return read_meta(g, ST_KIND, kind, GALLERY_KIND_MAX, "reading the descriptor kind", err);
+    return read_text(g, ST_KIND, kind, GALLERY_KIND_MAX, "reading the descriptor kind", err);
 }
 
 int gallery_face_count(gallery *g, celeb_error *err)
@@ -732,7 +1038,7 @@ int gallery_set_kind(gallery *g, const char *kind, celeb_error *err)
 {
     if (!g || !kind || !*kind || strlen(kind) >= GALLERY_KIND_MAX)
         return invalid(err, "gallery_set_kind: no gallery, or no kind or too long a one");
-    int rc = run(g, ST_BEGIN, "cannot start a write", err);
+    int rc = begin_write(g, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(g->st[ST_SET_KIND], 1, kind, -1, SQLITE_STATIC);
@@ -750,27 +1056,36 @@ int gallery_set_kind(gallery *g, const char *kind, celeb_error *err)
     return rc;
 }
 
-int gallery_model(gallery *g, char model[GALLERY_MODEL_MAX], celeb_error *err)
+/* The keys the gallery keeps for itself. */
+static int reserved_key(const char *key)
 {
-    model[0] = '\0';
-    if (!g)
-        return invalid(err, "gallery_model: no gallery");
-    return read_meta(g, ST_MODEL, model, GALLERY_MODEL_MAX, "reading the identification model", err);
+    static const char *const own[] = {"schema", "created", "generation", "descriptor"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (!strcmp(key, own[i]))
+            return 1;
+    return 0;
 }
 
-int gallery_set_model(gallery *g, const char *model, celeb_error *err)
+int gallery_meta(gallery *g, const char *key, char value[GALLERY_META_MAX], celeb_error *err)
 {
-    if (!g || !model || strlen(model) >= GALLERY_MODEL_MAX)
-        return invalid(err, "gallery_set_model: no gallery, or no model or too long a one");
-    int rc = run(g, ST_BEGIN, "cannot start a write", err);
+    value[0] = '\0';
+    if (!g || !key)
+        return invalid(err, "gallery_meta: no gallery or no key");
+    sqlite3_bind_text(g->st[ST_META], 1, key, -1, SQLITE_STATIC);
+    return read_text(g, ST_META, value, GALLERY_META_MAX, "reading the gallery's meta data", err);
+}
+
+int gallery_set_meta(gallery *g, const char *key, const char *value, celeb_error *err)
+{
+    if (!g || !key || !*key || reserved_key(key) || !value || strlen(value) >= GALLERY_META_MAX)
+        return invalid(err, "gallery_set_meta: no gallery, a reserved or no key, or no value or too long a one");
+    int rc = begin_write(g, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_text(g->st[ST_SET_MODEL], 1, model, -1, SQLITE_STATIC);
-    rc = run(g, ST_SET_MODEL, "recording the identification model", err);
-    if (rc == 0)
-        return commit_change(g, err);
-    rollback(g);
-    return rc;
+    sqlite3_bind_text(g->st[ST_SET_META], 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(g->st[ST_SET_META], 2, value, -1, SQLITE_STATIC);
+    rc = run(g, ST_SET_META, "recording the gallery's meta data", err);
+    return end_change(g, rc, err);
 }
 
 int64_t gallery_generation(gallery *g)
@@ -788,6 +1103,45 @@ int64_t gallery_generation(gallery *g)
 // ----------------------------------------------------------------------------
 // Export
 
+/* A face's content hash. */
+typedef struct face_content {
+    int64_t id;
+    char content[GALLERY_CONTENT_MAX];
+} face_content;
+
+/* One consistent copy of the gallery: what the export writes. */
+typedef struct gallery_copy {
+    gallery_identity *ids;
+    int nids;
+    gallery_face *faces;     /* ordered by identity name, then id */
+    int nfaces;
+    face_content *contents;  /* the faces that have one, ordered by id */
+    int ncontents;
+} gallery_copy;
+
+static int read_content_row(gallery *g, sqlite3_stmt *s, void *item, celeb_error *err)
+{
+    face_content *c = item;
+    c->id = sqlite3_column_int64(s, 0);
+    return copy_text(g, s, 1, c->content, sizeof c->content, err);
+}
+
+static int compare_content_id(const void *key, const void *item)
+{
+    int64_t a = *(const int64_t *)key, b = ((const face_content *)item)->id;
+    return (a > b) - (a < b);
+}
+
+/* The content hash of face `id` in the copy, NULL when it has none. */
+static const char *content_of(const gallery_copy *c, int64_t id)
+{
+    const face_content *found =
+        c->ncontents ? bsearch(&id, c->contents, (size_t)c->ncontents, sizeof *c->contents,
+                               compare_content_id)
+                     : NULL;
+    return found ? found->content : NULL;
+}
+
 /* Attaches item to parent (an array when key is NULL); on failure item is
  * deleted, so the caller owns nothing either way. */
 static int attach(cJSON *parent, const char *key, cJSON *item)
@@ -799,11 +1153,13 @@ static int attach(cJSON *parent, const char *key, cJSON *item)
     return ok;
 }
 
-static cJSON *face_json(const gallery_face *f)
+/* {"id","source","content" (when it has one),"quality","descriptor"}. */
+static cJSON *face_json(const gallery_face *f, const char *content)
 {
     cJSON *o = cJSON_CreateObject();
     if (o && cJSON_AddNumberToObject(o, "id", (double)f->id) &&
         cJSON_AddStringToObject(o, "source", f->source) &&
+        (!content || cJSON_AddStringToObject(o, "content", content)) &&
         cJSON_AddNumberToObject(o, "quality", f->quality) &&
         attach(o, "descriptor", cJSON_CreateFloatArray(f->descriptor, GALLERY_DIM)))
         return o;
@@ -811,27 +1167,27 @@ static cJSON *face_json(const gallery_face *f)
     return NULL;
 }
 
-/* {"id","name","faces":[...]} for identity e; the faces from *next on
- * (ordered by name, then id, like the identities) are its own while their
- * identity_id matches. */
-static cJSON *identity_json(const gallery_identity *e, const gallery_face *faces, int nfaces,
-                            int *next)
+/* {"id","name","faces":[...]} for identity e; the copy's faces from *next
+ * on (ordered by name, then id, like the identities) are its own while
+ * their identity_id matches. */
+static cJSON *identity_json(const gallery_identity *e, const gallery_copy *c, int *next)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *arr = o ? cJSON_AddArrayToObject(o, "faces") : NULL;
     int ok = arr && cJSON_AddNumberToObject(o, "id", (double)e->id) &&
              cJSON_AddStringToObject(o, "name", e->name);
-    for (; ok && *next < nfaces && faces[*next].identity_id == e->id; (*next)++)
-        ok = attach(arr, NULL, face_json(&faces[*next]));
+    for (; ok && *next < c->nfaces && c->faces[*next].identity_id == e->id; (*next)++) {
+        const gallery_face *f = &c->faces[*next];
+        ok = attach(arr, NULL, face_json(f, content_of(c, f->id)));
+    }
     if (ok)
         return o;
     cJSON_Delete(o);
     return NULL;
 }
 
-/* The document for one consistent snapshot of identities and faces. */
-static cJSON *gallery_json(const gallery_identity *ids, int nids, const gallery_face *faces,
-                           int nfaces)
+/* The document for one consistent copy of the gallery. */
+static cJSON *gallery_json(const gallery_copy *c)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(root, "identities");
@@ -840,8 +1196,8 @@ static cJSON *gallery_json(const gallery_identity *ids, int nids, const gallery_
         return NULL;
     }
     int next = 0;
-    for (int i = 0; i < nids; i++) {
-        if (!attach(arr, NULL, identity_json(&ids[i], faces, nfaces, &next))) {
+    for (int i = 0; i < c->nids; i++) {
+        if (!attach(arr, NULL, identity_json(&c->ids[i], c, &next))) {
             cJSON_Delete(root);
             return NULL;
         }
@@ -849,17 +1205,20 @@ static cJSON *gallery_json(const gallery_identity *ids, int nids, const gallery_
     return root;
 }
 
-/* Both queries inside one read transaction, so that the face counts and the
- * faces come from the same commit even while another process writes. */
-static int snapshot(gallery *g, gallery_identity **ids, int *nids, gallery_face **faces,
-                    int *nfaces, celeb_error *err)
+/* Every query inside one read transaction, so that the face counts, the
+ * faces and their hashes come from the same commit even while another
+ * process writes. */
+static int snapshot(gallery *g, gallery_copy *c, celeb_error *err)
 {
     int rc = run(g, ST_BEGIN_READ, "cannot start a read", err);
     if (rc < 0)
         return rc;
-    rc = gallery_list(g, ids, nids, err);
+    rc = gallery_list(g, &c->ids, &c->nids, err);
     if (rc == 0)
-        rc = gallery_faces(g, NULL, faces, nfaces, err);
+        rc = gallery_faces(g, NULL, &c->faces, &c->nfaces, err);
+    if (rc == 0 && !g->old_layout)   /* else no face has a hash */
+        c->contents = collect(g, ST_CONTENTS, sizeof *c->contents, read_content_row, &c->ncontents,
+                              &rc, err);
     /* Nothing was written: ending the read transaction cannot lose data. */
     rollback(g);
     return rc;
@@ -869,11 +1228,9 @@ int gallery_export(gallery *g, FILE *out, celeb_error *err)
 {
     if (!g || !out)
         return invalid(err, "gallery_export: missing argument");
-    gallery_identity *ids = NULL;
-    gallery_face *faces = NULL;
-    int nids = 0, nfaces = 0;
-    int rc = snapshot(g, &ids, &nids, &faces, &nfaces, err);
-    cJSON *doc = rc == 0 ? gallery_json(ids, nids, faces, nfaces) : NULL;
+    gallery_copy c = {0};
+    int rc = snapshot(g, &c, err);
+    cJSON *doc = rc == 0 ? gallery_json(&c) : NULL;
     char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
     if (rc == 0 && !text)
         rc = celeb_fail(err, CELEB_ENOMEM, "out of memory exporting %s", g->path);
@@ -881,7 +1238,8 @@ int gallery_export(gallery *g, FILE *out, celeb_error *err)
         rc = celeb_fail(err, CELEB_EIO, "cannot write the export of %s", g->path);
     free(text);
     cJSON_Delete(doc);
-    free(ids);
-    free(faces);
+    free(c.ids);
+    free(c.faces);
+    free(c.contents);
     return rc;
 }

@@ -134,22 +134,32 @@ void identify_index_set_model(identify_index *ix, const identify_model *m)
 
 void identify_model_format(const identify_model *m, char *buf, size_t size)
 {
-    snprintf(buf, size, "beta=%.6g d0=%.6g gamma=%.6g min_confidence=%.6g", m->beta, m->d0, m->gamma,
-             m->min_confidence);
+    snprintf(buf, size, "bias=%.6g distance=%.6g margin=%.6g photos=%.6g min_confidence=%.6g", m->bias,
+             m->w_distance, m->w_margin, m->w_photos, m->min_confidence);
 }
 
 int identify_model_parse(const char *text, identify_model *m)
 {
     identify_model v;
     int end = 0;
-    if (!text || sscanf(text, "beta=%lf d0=%lf gamma=%lf min_confidence=%lf%n", &v.beta, &v.d0, &v.gamma,
-                        &v.min_confidence, &end) != 4 || text[end] != '\0')
+    if (!text || sscanf(text, "bias=%lf distance=%lf margin=%lf photos=%lf min_confidence=%lf%n", &v.bias,
+                        &v.w_distance, &v.w_margin, &v.w_photos, &v.min_confidence, &end) != 5 ||
+        text[end] != '\0')
         return CELEB_EFORMAT;
-    if (!(isfinite(v.beta) && v.beta > 0 && isfinite(v.d0) && isfinite(v.gamma) &&
+    if (!(isfinite(v.bias) && isfinite(v.w_distance) && isfinite(v.w_margin) && isfinite(v.w_photos) &&
           v.min_confidence > 0 && v.min_confidence <= 1))
         return CELEB_EFORMAT;
     *m = v;
     return CELEB_OK;
+}
+
+double identify_model_p(const identify_model *m, double distance, double margin, int photos)
+{
+    if (margin > IDENTIFY_MARGIN_MAX)
+        margin = IDENTIFY_MARGIN_MAX;
+    double z = m->bias + m->w_distance * distance + m->w_margin * margin +
+               m->w_photos * log(photos > 1 ? photos : 1);
+    return 1 / (1 + exp(-z));
 }
 
 static void result_unknown(identify_result *out)
@@ -219,15 +229,9 @@ static double evidence_distance(const identify_index *ix, int i, const evidence 
                      : (ev->scratch[ev->n / 2 - 1] + ev->scratch[ev->n / 2]) / 2;
 }
 
-/* The model's score of identity i at distance d (see identify.h). */
-static double score(const identify_model *m, const identity *id, double d)
-{
-    return -m->beta * d - m->gamma * log(id->count);
-}
-
-/* Ranks every identity by its score for the evidence, the top candidates
- * with their probabilities, and known/unknown by the operating point and
- * the distance cap. */
+/* Ranks every identity by distance to the evidence; the nearest ones
+ * become the candidates, with their probabilities (identify.h), and known
+ * or unknown follows from the operating point and the distance cap. */
 static void rank(const identify_index *ix, const evidence *ev, const identify_options *opt,
                  identify_result *out)
 {
@@ -235,28 +239,20 @@ static void rank(const identify_index *ix, const evidence *ev, const identify_op
     float threshold = opt && opt->threshold > 0 ? opt->threshold : IDENTIFY_DEFAULT_THRESHOLD;
     double min_confidence = opt && opt->min_confidence > 0 ? opt->min_confidence : m->min_confidence;
 
-    /* Pass 1: every identity's score, the top list (ascending -score) and
-     * the maximum (the softmax is shifted by it so exp() never overflows). */
     int top_i[IDENTIFY_TOP], n_top = 0;
-    double top_s[IDENTIFY_TOP] = {0}, top_d[IDENTIFY_TOP] = {0};
+    double top_d[IDENTIFY_TOP] = {0};
     for (int i = 0; i < ix->n_identities; i++)
-        top_insert(top_i, top_s, &n_top, i, -score(m, &ix->ids[i], evidence_distance(ix, i, ev)));
-    for (int k = 0; k < n_top; k++)
-        top_d[k] = evidence_distance(ix, top_i[k], ev);
-    /* Pass 2: the softmax denominator over all identities and the unknown
-     * class. Distances are recomputed rather than stored so that a single
-     * face never allocates. */
-    double s_unknown = -m->beta * m->d0, smax = fmax(-top_s[0], s_unknown);
-    double z = exp(s_unknown - smax);
-    for (int i = 0; i < ix->n_identities; i++)
-        z += exp(score(m, &ix->ids[i], evidence_distance(ix, i, ev)) - smax);
+        top_insert(top_i, top_d, &n_top, i, evidence_distance(ix, i, ev));
 
     out->n_candidates = n_top;
     for (int k = 0; k < n_top; k++) {
         identify_candidate *c = &out->candidates[k];
+        /* its margin: to the nearest other identity, or the most there is */
+        int other = k == 0 ? 1 : 0;
+        double margin = other < n_top ? top_d[other] - top_d[k] : IDENTIFY_MARGIN_MAX;
         memcpy(c->name, ix->ids[top_i[k]].name, sizeof c->name);
         c->distance = (float)top_d[k];
-        c->p = (float)(exp(-top_s[k] - smax) / z);
+        c->p = (float)identify_model_p(m, top_d[k], margin, ix->ids[top_i[k]].count);
     }
     out->distance = out->candidates[0].distance;
     out->p = out->candidates[0].p;

@@ -3,9 +3,11 @@
  * server's POST /v1/gallery/{name}/faces are thin front ends over it. */
 #include "celeb.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sha256.h"
 #include "face/faceness.h"
 #include "media/media.h"
 
@@ -22,10 +24,12 @@ face_engine_options celeb_enroll_engine_options(const char *model_dir, int threa
 
 int celeb_gallery_model(gallery *g, identify_model *m, celeb_error *err)
 {
-    char text[GALLERY_MODEL_MAX];
+    char text[GALLERY_META_MAX];
     *m = IDENTIFY_DEFAULT_MODEL;
-    int rc = gallery_model(g, text, err);
-    if (rc < 0 || !text[0])
+    int rc = gallery_meta(g, "identify_model", text, err);
+    /* Galleries trained before the logistic model hold a softmax's
+     * "beta=..." line: the default serves until `celeb gallery train`. */
+    if (rc < 0 || !text[0] || !strncmp(text, "beta=", 5))
         return rc;
     if (identify_model_parse(text, m) < 0) {
         *m = IDENTIFY_DEFAULT_MODEL;
@@ -45,9 +49,9 @@ int celeb_gallery_train(gallery *g, identify_model *m, int *fitted, int *samples
         rc = identify_train(faces, n, m, fitted, samples, err);
     free(faces);
     if (rc == 0 && *fitted) {
-        char text[GALLERY_MODEL_MAX];
+        char text[GALLERY_META_MAX];
         identify_model_format(m, text, sizeof text);
-        rc = gallery_set_model(g, text, err);
+        rc = gallery_set_meta(g, "identify_model", text, err);
     }
     if (rc == 0 && !*fitted)
         rc = celeb_gallery_model(g, m, err);   /* what queries will use */
@@ -88,6 +92,84 @@ int celeb_gallery_align(gallery *g, face_align *align, celeb_error *err)
     return CELEB_OK;
 }
 
+// ----------------------------------------------------------------------------
+// The main face of a photo with several
+
+/* A face's distance to a person's enrolled faces: the nearest of them. */
+static double nearest_enrolled(const face *f, const gallery_face *mine, int n)
+{
+    double d = INFINITY;
+    for (int j = 0; j < n; j++) {
+        double dj = identify_distance(f->descriptor, mine[j].descriptor);
+        if (dj < d)
+            d = dj;
+    }
+    return d;
+}
+
+static double box_area(const face *f)
+{
+    return f->box.w * f->box.h;
+}
+
+/* Which of n >= 2 faces is `name` (celeb_enroll_image in celeb.h): the one face that
+ * agrees with the person's enrolled photos, else the largest face when it
+ * covers the photo's centre and is ENROLL_DOMINANCE times the area of any
+ * other. Returns its index and says how in *how, or -1 and why not in err. */
+#define ENROLL_DOMINANCE 1.5
+static int main_face(gallery *g, const char *name, const face *faces, int n, const image *img,
+                     const char **how, celeb_error *err)
+{
+    gallery_face *mine = NULL;
+    int n_mine = 0, agree = -1, n_agree = 0;
+    int rc = gallery_faces(g, name, &mine, &n_mine, err);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < n && n_mine > 0; i++)
+        if (nearest_enrolled(&faces[i], mine, n_mine) < IDENTIFY_DEFAULT_THRESHOLD) {
+            agree = i;
+            n_agree++;
+        }
+    free(mine);
+    if (n_agree == 1) {
+        *how = "the face like the person's enrolled photos";
+        return agree;
+    }
+    int big = 0;
+    for (int i = 1; i < n; i++)
+        if (box_area(&faces[i]) > box_area(&faces[big]))
+            big = i;
+    int dominates = 1;
+    for (int i = 0; i < n; i++)
+        if (i != big && box_area(&faces[big]) < ENROLL_DOMINANCE * box_area(&faces[i]))
+            dominates = 0;
+    const face_box *b = &faces[big].box;
+    double cx = img->width / 2.0, cy = img->height / 2.0;
+    int central = b->x <= cx && cx <= b->x + b->w && b->y <= cy && cy <= b->y + b->h;
+    if (n_agree == 0 && dominates && central) {
+        *how = "the largest face, in the centre";
+        return big;
+    }
+    if (n_agree > 1)
+        return celeb_fail(err, CELEB_EINVAL,
+                          "%d faces in the photo and %d of them look like %s's enrolled photos", n,
+                          n_agree, name);
+    return celeb_fail(err, CELEB_EINVAL,
+                      "%d faces in the photo and none is clearly %s's: none looks like %s's enrolled "
+                      "photos%s, and no face both covers the centre and is %.1fx the area of the others",
+                      n, name, name, n_mine ? "" : " (none yet)", ENROLL_DOMINANCE);
+}
+
+/* sha256 of a photo's size and pixels, as hex. */
+static void photo_hash(const image *img, char hex[GALLERY_CONTENT_MAX])
+{
+    char size[32];
+    int n = snprintf(size, sizeof size, "%dx%d\n", img->width, img->height);
+    const void *parts[2] = {size, img->rgb};
+    size_t sizes[2] = {(size_t)n, (size_t)img->width * img->height * 3};
+    sha256_hex_parts(parts, sizes, 2, hex);
+}
+
 int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image *img,
                        const char *source, celeb_enrolled *out, celeb_error *err)
 {
@@ -98,6 +180,20 @@ int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image
      * settings, then give it back as it was. */
     face_align align;
     int rc = celeb_gallery_align(g, &align, err);
+    if (rc < 0)
+        return rc;
+    /* The same photo twice is stored once: its pixels' hash, looked up
+     * before any net runs (so enrolling a folder again is quick). */
+    char content[GALLERY_CONTENT_MAX], owner[GALLERY_NAME_MAX], canonical[GALLERY_NAME_MAX];
+    photo_hash(img, content);
+    rc = gallery_find_content(g, content, &out->face_id, owner, err);
+    if (rc == 1) {
+        rc = gallery_resolve(g, name, canonical, err);
+        if (rc == 0 && strcmp(owner, canonical))
+            rc = celeb_fail(err, CELEB_EINVAL, "this photo is already enrolled as %s", owner);
+        out->already = rc == 0;
+        return rc;
+    }
     if (rc < 0)
         return rc;
     face_engine_options saved = e->opt;
@@ -116,17 +212,21 @@ int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image
         if (face_is_face(&faces[i]))
             faces[human++] = faces[i];
     n = human;
-    if (rc == 0 && n != 1)
-        rc = n ? celeb_fail(err, CELEB_EINVAL, "%d faces in the photo, need exactly one", n)
-               : celeb_fail(err, CELEB_EINVAL, "no face found");
-    if (rc == 0)
+    int pick = 0;
+    out->faces = n;
+    out->how = "the only face";
+    if (rc == 0 && n == 0)
+        rc = celeb_fail(err, CELEB_EINVAL, "no face found");
+    if (rc == 0 && n > 1)
+        rc = pick = main_face(g, name, faces, n, img, &out->how, err);
+    if (rc >= 0)
         rc = gallery_set_kind(g, celeb_align_name(align), err);
     if (rc == 0)
-        rc = gallery_add_face(g, name, source, faces[0].quality.value, faces[0].descriptor,
+        rc = gallery_add_face(g, name, source, content, faces[pick].quality.value, faces[pick].descriptor,
                               &out->face_id, err);
     if (rc == 0) {
-        out->quality = faces[0].quality.value;
-        out->box = faces[0].box;
+        out->quality = faces[pick].quality.value;
+        out->box = faces[pick].box;
     }
     free(faces);
     return rc;

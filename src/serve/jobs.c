@@ -574,7 +574,11 @@ static cJSON *enroll_one(serve_shared *sh, gallery *g, const char *name, job_inp
         if (lrc < 0)
             rc = failed_lib(&f, lrc);
     }
-    if (rc == 0) {
+    if (rc == 0 && r.already) {   /* the same photo was enrolled as this person before: it is in */
+        (*enrolled)++;
+        cJSON_AddStringToObject(o, "status", "already");
+        cJSON_AddNumberToObject(o, "face_id", (double)r.face_id);
+    } else if (rc == 0) {
         char path[1200], url[64];
         uint8_t *jpeg = NULL;
         size_t size = 0;
