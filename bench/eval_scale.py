@@ -38,7 +38,6 @@ END = '<!-- eval-scale:end -->'
 SEED = 18
 STRANGERS = 1000
 SIZES = [24, 500, 2000, 0]   # 0: every identity
-ENROLMENT = 2   # bump when enrolment changes what it stores (2: the main face of group photos)
 
 
 def split(images):
@@ -159,7 +158,7 @@ def main():
     models = subprocess.run(['sha256sum'] + sorted(
         os.path.join('models', f) for f in os.listdir('models') if f.endswith('.bin')),
         capture_output=True, text=True).stdout
-    key = hashlib.sha256(json.dumps([gallery, a.jitter, models, ENROLMENT], sort_keys=True).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([gallery, a.jitter, models], sort_keys=True).encode()).hexdigest()[:16]
     full = os.path.join(work, 'gallery-%s.db' % key)
     t0 = time.time()
     if not os.path.exists(full):
@@ -229,6 +228,15 @@ def main():
             lines.append('| %d | %s | %d | **%.1f%%** | **%.1f%%** | **%.1f%%** | %.3f | %s |' % (
                 n, text, d['known_queries'], 100 * op['known_named_right'], 100 * op['strangers_rejected'],
                 100 * op['precision'], op['calibration_error'], curve_text(d)))
+    n, _, _, docs = rows[-1]
+    rel = docs['disjoint']['operating_point'].get('reliability', [])
+    lines += ['', 'Reliability of `confidence` with every identity (fitted apart; when it says p, how often the '
+              'nearest identity is the person):', '',
+              '| p | ' + ' | '.join('%.1f-%.1f' % (b['p_from'], b['p_from'] + 0.1) for b in rel) + ' |',
+              '|---|' + '---|' * len(rel),
+              '| queries | ' + ' | '.join('%d' % b['queries'] for b in rel) + ' |',
+              '| mean p | ' + ' | '.join('%.2f' % b['mean_p'] if b['queries'] else '' for b in rel) + ' |',
+              '| right | ' + ' | '.join('%.2f' % b['right'] if b['queries'] else '' for b in rel) + ' |']
     lines += ['', 'Models (identify.h: bias and the weights of distance, margin, ln photos; the operating point):', '']
     for n, disjoint, own, docs in rows:
         lines.append('- %d identities: fitted apart `%s`; fitted on all `%s`' % (n, disjoint, own))

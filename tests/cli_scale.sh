@@ -41,7 +41,7 @@ echo "# $(tail -1 "$T/enroll.out")"
 check "enroll 572 photos of 340 LFW people: exit 0; 335 people have a photo with a face; the model fitted on the gallery" \
     "[ $status -eq 0 ] && tail -1 '$T/enroll.out' | grep -q '\"photos\":572,.*\"identities\":335,\"model_fitted\":true'"
 "$CELEB" eval --json --gallery "$G" "$T/probes" >"$T/eval.json" 2>"$T/eval.err"
-check "held-out photos (120 enrolled people, 150 strangers): calibration error < 0.05, strangers >= 97% unknown, >= 70% of the enrolled named right, precision >= 95%" \
+check "held-out photos (120 enrolled people, 150 strangers): calibration error < 0.05 (and the reliability bins it comes from), strangers >= 97% unknown, >= 70% of the enrolled named right, precision >= 95%" \
     "$PY - '$T/eval.json' <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -49,6 +49,11 @@ op = d['operating_point']
 print('# %d known, %d strangers: %s' % (d['known_queries'], d['unknown_queries'], json.dumps(op)))
 assert d['known_queries'] == 120 and d['unknown_queries'] == 150, (d['known_queries'], d['unknown_queries'])
 assert op['calibration_error'] < 0.05, op
+rel = op['reliability']   # the README's reliability curve: 10 bins, the error is their weighted gap
+n = sum(b['queries'] for b in rel)
+assert len(rel) == 10 and n == d['faces_found'], (len(rel), n, d['faces_found'])
+assert abs(sum(b['queries'] * abs(b['mean_p'] - b['right']) for b in rel) / n - op['calibration_error']) < 1e-9
+assert all(b['p_from'] <= b['mean_p'] < b['p_from'] + 0.1 + 1e-9 for b in rel if b['queries'])
 assert op['strangers_rejected'] >= 0.97 and op['known_named_right'] >= 0.70 and op['precision'] >= 0.95, op
 PYEOF"
 

@@ -108,3 +108,9 @@ volatile sig_atomic_t *cli_catch_stop_signals(void)
     signal(SIGPIPE, SIG_IGN);
     return &stop_signalled;
 }
+
+int cli_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

@@ -35,6 +35,9 @@ int cli_parse_jitter(const char *cmd, const char *arg, int *jitter);
  * death). For the long runs that finish the work in hand before stopping. */
 volatile sig_atomic_t *cli_catch_stop_signals(void);
 
+/* 1 when path is a folder (symlinks followed). */
+int cli_is_dir(const char *path);
+
 /* Prints doc as one line on stdout and flushes; deletes doc. */
 void cli_print_json(cJSON *doc);
 

@@ -6,7 +6,6 @@
  * again on a bigger canvas); it is committed to the gallery on its own, so a run
  * killed half way leaves every reported photo in place. stdout gets one
  * JSON line per photo, written after its commit, then a summary line. */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,18 +17,10 @@
 #include "celeb.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "enroll_run.h"
 #include "core/clock.h"
-#include "core/io.h"
-#include "core/sha256.h"
 #include "gallery/folder.h"
 
-typedef struct enroll_run {
-    face_engine engine;
-    gallery *gallery;
-    int done, total, enrolled, already, skipped;
-    int refit;          /* refit the confidence model even if nothing was enrolled */
-    double start, shown;   /* clock_s() at the start and at the last progress line */
-} enroll_run;
 
 static void enroll_usage(FILE *out)
 {
@@ -109,14 +100,8 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path, cons
     progress(r);
 }
 
-static int is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Opens the gallery (created if missing) and the enrolment engine. */
-static int enroll_open(enroll_run *r, const char *cmd, const char *path, const face_engine_options *opt)
+int enroll_open(enroll_run *r, const char *cmd, const char *path, const face_engine_options *opt)
 {
     celeb_error err = {0};
     if (gallery_open(path, 1, &r->gallery, &err) < 0) {
@@ -135,7 +120,7 @@ static int enroll_open(enroll_run *r, const char *cmd, const char *path, const f
 /* Refits the confidence model to the gallery (seconds for thousands) when
  * anything was enrolled, prints the summary line and closes the run.
  * Returns the exit status. */
-static int enroll_finish(enroll_run *r, const char *cmd, const char *path)
+int enroll_finish(enroll_run *r, const char *cmd, const char *path)
 {
     int status = 0;
     celeb_error err = {0};
@@ -167,7 +152,7 @@ static int enroll_finish(enroll_run *r, const char *cmd, const char *path)
 }
 
 /* Enrolls a labelled folder's photos. */
-static void enroll_folder(enroll_run *r, const folder_photo *photos, int n)
+void enroll_folder(enroll_run *r, const folder_photo *photos, int n)
 {
     for (int i = 0; i < n; i++)
         enroll_photo(r, photos[i].name, photos[i].path, photos[i].problem[0] ? photos[i].problem : NULL);
@@ -202,7 +187,7 @@ int cmd_enroll(int argc, char **argv)
         enroll_usage(stderr);
         return 2;
     }
-    if (!name && !is_dir(argv[optind])) {
+    if (!name && !cli_is_dir(argv[optind])) {
         fprintf(stderr, "celeb enroll: %s is not a folder (use --name NAME PHOTO... for photos)\n",
                 argv[optind]);
         return 2;
@@ -230,250 +215,4 @@ int cmd_enroll(int argc, char **argv)
     }
     free(photos);
     return enroll_finish(&r, "enroll", path);
-}
-
-// ----------------------------------------------------------------------------
-// celeb gallery build-default: the gallery celeb knows out of the box
-
-/* The labelled folders of DATA it is built from, and the aliases of the
- * people found in two of them under two names (share/aliases.tsv). */
-static const char *const default_folders[] = {"lfw/images", "celebs"};
-#define DEFAULT_ALIASES CELEB_SHARE_DIR "/aliases.tsv"
-/* No jitter: 13,390 photos in about 12 minutes on 2 cores instead of 28
- * (README: the jitter curve; plain queries against a plain gallery make 3
- * more errors in LFW View 1's 1,000 test pairs than against a jittered
- * one). `--jitter 16` for the best gallery. */
-#define DEFAULT_JITTER 1
-
-static void build_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: celeb gallery [--gallery FILE] build-default [OPTIONS] [DATA]\n"
-            "\n"
-            "Builds the gallery celeb knows out of the box from DATA/lfw/images (LFW, 5,749\n"
-            "people) and DATA/celebs, with the people known under two names merged\n"
-            "(%s), into the default gallery (or --gallery). Once: a second run\n"
-            "finds the gallery made from the same photos and models and returns at once; when\n"
-            "photos were added, only they are enrolled; when the models changed, the old file\n"
-            "is kept as FILE.old and the gallery is made anew. People enrolled with `celeb\n"
-            "enroll` stay. DATA defaults to $CELEB_DATA, else ../shared/data.\n"
-            "stdout: one JSON line per photo, then a summary line; progress on stderr.\n"
-            "\n"
-            "options:\n"
-            "  --jitter N     jittered copies per face (default %d; 16: 2.4x slower, a little\n"
-            "                 more accurate)\n"
-            "  --threads N    threads (default: one per core)\n"
-            "  --models DIR   model folder\n", DEFAULT_ALIASES, DEFAULT_JITTER);
-}
-
-/* sha256 of the model files the gallery's descriptors depend on. */
-static int models_id(const char *dir, char hex[65], celeb_error *err)
-{
-    static const char *const files[] = {"ssd_mobilenetv1_model.bin", "face_landmark_68_model.bin",
-                                        "face_recognition_model.bin"};
-    enum { N = sizeof files / sizeof *files };
-    uint8_t *data[N] = {0};
-    size_t size[N] = {0};
-    int rc = 0;
-    for (int i = 0; i < N && rc == 0; i++) {
-        char path[1200];
-        snprintf(path, sizeof path, "%s/%s", dir ? dir : face_default_model_dir(), files[i]);
-        rc = read_path(path, &data[i], &size[i], err);
-    }
-    if (rc == 0)
-        sha256_hex_parts((const void *const *)data, size, N, hex);
-    for (int i = 0; i < N; i++)
-        free(data[i]);
-    return rc;
-}
-
-/* What the gallery is built from, as one sha256: every photo's path, size
- * and time, the aliases and the models (models_id). */
-static void build_stamp(const folder_photo *photos, int n, const char *aliases, const char *models,
-                        int jitter, char hex[65])
-{
-    size_t cap = 256 + strlen(aliases) + (size_t)n * 64, len = 0;
-    char *text = malloc(cap);
-    if (!text) {
-        snprintf(hex, 65, "unknown");
-        return;
-    }
-    len += (size_t)snprintf(text, cap, "models %s jitter %d aliases %s\n", models, jitter, aliases);
-    for (int i = 0; i < n; i++) {
-        struct stat st = {0};
-        stat(photos[i].path, &st);
-        char line[1400];
-        int k = snprintf(line, sizeof line, "%s %s %lld %lld\n", photos[i].name, photos[i].path,
-                         (long long)st.st_size, (long long)st.st_mtime);
-        if (len + (size_t)k + 1 > cap) {
-            char *bigger = realloc(text, cap = 2 * cap + (size_t)k);
-            if (!bigger)
-                break;
-            text = bigger;
-        }
-        memcpy(text + len, line, (size_t)k + 1);
-        len += (size_t)k;
-    }
-    sha256_hex(text, len, hex);
-    free(text);
-}
-
-/* Applies the aliases (lines ALIAS <tab> NAME, '#' comments): the faces
- * enrolled as ALIAS become NAME's. */
-static int apply_aliases(gallery *g, const char *text)
-{
-    char line[2 * GALLERY_NAME_MAX + 8];
-    int failed = 0;
-    for (const char *p = text; *p;) {
-        size_t n = strcspn(p, "\n");
-        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
-        p += n + (p[n] == '\n');
-        char *tab = strchr(line, '\t');
-        if (line[0] == '#' || !tab)
-            continue;
-        *tab = '\0';
-        celeb_error err = {0};
-        int moved = 0;
-        gallery_face *faces = NULL;
-        int has = 0;
-        if (gallery_faces(g, line, &faces, &has, &err) == 0 && has > 0 &&
-            gallery_merge(g, line, tab + 1, &moved, &err) == 0)
-            fprintf(stderr, "celeb gallery build-default: %s is %s: %d faces merged\n", line, tab + 1,
-                    moved);
-        else if (err.message[0]) {
-            fprintf(stderr, "celeb gallery build-default: %s -> %s: %s\n", line, tab + 1, err.message);
-            failed = 1;
-        }
-        free(faces);
-    }
-    return failed ? -1 : 0;
-}
-
-/* Moves path (and its WAL files) to path.old. */
-static int move_aside(const char *path)
-{
-    char from[1200], to[1200];
-    static const char *const ext[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(from, sizeof from, "%s%s", path, ext[i]);
-        snprintf(to, sizeof to, "%s.old%s", path, ext[i]);
-        if (rename(from, to) < 0 && i == 0)
-            return -1;
-    }
-    return 0;
-}
-
-int cmd_gallery_build_default(const char *gallery_arg, int argc, char **argv)
-{
-    face_engine_options opt = celeb_enroll_engine_options(NULL, 0);
-    static const struct option opts[] = {
-        {"threads", required_argument, 0, 't'}, {"models", required_argument, 0, 'm'},
-        {"jitter", required_argument, 0, 'J'},  {"gallery", required_argument, 0, 'g'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    opt.jitter = DEFAULT_JITTER;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'g': gallery_arg = optarg; break;
-        case 'J':
-            if (cli_parse_jitter("gallery build-default", optarg, &opt.jitter) < 0)
-                return 2;
-            break;
-        case 't': opt.threads = atoi(optarg); break;
-        case 'm': opt.model_dir = optarg; break;
-        case 'h': build_usage(stdout); return 0;
-        default: build_usage(stderr); return 2;
-        }
-    }
-    if (argc - optind > 1) {
-        build_usage(stderr);
-        return 2;
-    }
-    const char *env = getenv("CELEB_DATA");
-    const char *data = optind < argc ? argv[optind] : env && *env ? env : "../shared/data";
-
-    /* Every photo of every folder, listed before any work. */
-    celeb_error err = {0};
-    folder_photo *photos = NULL;
-    int n = 0;
-    for (size_t f = 0; f < sizeof default_folders / sizeof *default_folders; f++) {
-        char dir[1100];
-        snprintf(dir, sizeof dir, "%s/%s", data, default_folders[f]);
-        folder_photo *more = NULL;
-        int m = 0;
-        if (!is_dir(dir) || folder_list(dir, &more, &m, &err) < 0) {
-            fprintf(stderr, "celeb gallery build-default: %s: %s\n", dir,
-                    err.message[0] ? err.message : "not a folder (give DATA, the folder holding lfw/ and celebs/)");
-            free(photos);
-            return 2;
-        }
-        folder_photo *all = realloc(photos, (size_t)(n + m) * sizeof *all);
-        if (!all && n + m > 0) {
-            fprintf(stderr, "celeb gallery build-default: out of memory\n");
-            free(photos), free(more);
-            return 1;
-        }
-        photos = all;
-        if (m)
-            memcpy(photos + n, more, (size_t)m * sizeof *more);
-        n += m;
-        free(more);
-    }
-    uint8_t *aliases_text = NULL;
-    size_t alias_size = 0;
-    char models[65], stamp[65];
-    if (read_path(DEFAULT_ALIASES, &aliases_text, &alias_size, &err) < 0 ||
-        models_id(opt.model_dir, models, &err) < 0) {
-        fprintf(stderr, "celeb gallery build-default: %s\n", err.message);
-        free(photos), free(aliases_text);
-        return 1;
-    }
-    const char *aliases = (const char *)aliases_text;
-    build_stamp(photos, n, aliases, models, opt.jitter, stamp);
-
-    /* Up to date, to be completed, or made with other models. */
-    const char *path = cli_gallery_path(gallery_arg);
-    gallery *g = NULL;
-    char built[GALLERY_META_MAX] = "", made_with[GALLERY_META_MAX] = "";
-    if (gallery_open(path, 1, &g, &err) < 0 || gallery_meta(g, "default_build", built, &err) < 0 ||
-        gallery_meta(g, "models", made_with, &err) < 0) {
-        fprintf(stderr, "celeb gallery build-default: %s\n", err.message);
-        gallery_close(g), free(photos), free(aliases_text);
-        return 1;
-    }
-    gallery_close(g);
-    if (!strcmp(built, stamp)) {
-        fprintf(stderr, "celeb gallery build-default: %s is up to date (%d photos of %s)\n", path, n, data);
-        free(photos), free(aliases_text);
-        return 0;
-    }
-    if (made_with[0] && strcmp(made_with, models)) {
-        if (move_aside(path) < 0) {
-            fprintf(stderr, "celeb gallery build-default: cannot move %s aside: %s\n", path, strerror(errno));
-            free(photos), free(aliases_text);
-            return 1;
-        }
-        fprintf(stderr, "celeb gallery build-default: the models changed: %s was moved to %s.old "
-                        "(enroll your own people again), building it anew\n", path, path);
-    }
-
-    enroll_run r = {0};
-    if (enroll_open(&r, "gallery build-default", path, &opt) < 0) {
-        free(photos), free(aliases_text);
-        return 1;
-    }
-    r.total = n;
-    enroll_folder(&r, photos, n);
-    free(photos);
-    int failed = apply_aliases(r.gallery, aliases) < 0;
-    free(aliases_text);
-    if (!failed && (gallery_set_meta(r.gallery, "models", models, &err) < 0 ||
-                    gallery_set_meta(r.gallery, "default_build", stamp, &err) < 0)) {
-        fprintf(stderr, "celeb gallery build-default: %s\n", err.message);
-        failed = 1;
-    }
-    r.refit = 1;   /* the merges moved faces */
-    int status = enroll_finish(&r, "gallery build-default", path);
-    return failed ? 1 : status;
 }

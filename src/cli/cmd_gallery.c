@@ -1,5 +1,5 @@
 /* cmd_gallery.c - `celeb gallery`: list, remove, rename, merge, aliases,
- * export, train; build-default is an enrolment run (cmd_enroll.c). */
+ * export, train; build-default is an enrolment run (cmd_build.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +87,7 @@ int cmd_gallery(int argc, char **argv)
     }
     int nargs = argc - optind;
     const char *cmd = nargs > 0 ? argv[optind] : "";
-    if (!strcmp(cmd, "build-default"))   /* an enrolment run: cmd_enroll.c */
+    if (!strcmp(cmd, "build-default"))   /* an enrolment run: cmd_build.c */
         return cmd_gallery_build_default(gallery_arg, nargs, argv + optind);
     int want = !strcmp(cmd, "list") || !strcmp(cmd, "export") || !strcmp(cmd, "train") ||
                        !strcmp(cmd, "aliases")

@@ -8,7 +8,7 @@ int cmd_enroll(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_gallery(int argc, char **argv);
-/* `celeb gallery build-default` (cmd_enroll.c), with the gallery's --gallery value or NULL */
+/* `celeb gallery build-default` (cmd_build.c), with the gallery's --gallery value or NULL */
 int cmd_gallery_build_default(const char *gallery_arg, int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_batch(int argc, char **argv);

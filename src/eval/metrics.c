@@ -102,8 +102,12 @@ void eval_operating_point(const eval_query *q, int n, eval_operating *out)
     }
     out->precision = out->named ? (double)out->named_right / out->named : 1;
     for (int b = 0; b < 10; b++)
-        if (bin_n[b])
+        if (bin_n[b]) {
             out->ece += fabs(bin_p[b] - bin_right[b]) / (scored ? scored : 1);
+            out->bins[b].n = bin_n[b];
+            out->bins[b].p = bin_p[b] / bin_n[b];
+            out->bins[b].right = bin_right[b] / bin_n[b];
+        }
 }
 
 typedef struct conf_item {

@@ -66,6 +66,10 @@ typedef struct eval_operating {
     double precision;            /* named_right / named; 1 when nothing is named */
     double ece;                  /* expected calibration error of candidates[0].p against whether
                                     candidates[0] is the person: 10 bins of p, weighted by count */
+    struct {                     /* the reliability curve: bin b holds p in [b/10, (b+1)/10) */
+        int n;                   /* queries with a face in the bin */
+        double p, right;         /* their mean p, and the share whose candidates[0] is the person */
+    } bins[10];
 } eval_operating;
 
 void eval_operating_point(const eval_query *q, int n, eval_operating *out);

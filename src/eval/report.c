@@ -91,6 +91,15 @@ void eval_add_identification(cJSON *doc, const eval_query *q, int n, float thres
     cJSON_AddNumberToObject(o, "known_named_right", share(op.known_right, id.in_gallery));
     cJSON_AddNumberToObject(o, "strangers_rejected", share(op.strangers_rejected, id.strangers));
     cJSON_AddNumberToObject(o, "calibration_error", op.ece);
+    cJSON *rel = cJSON_AddArrayToObject(o, "reliability");   /* when we say p, right how often */
+    for (int b = 0; b < 10; b++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddNumberToObject(c, "p_from", b / 10.0);
+        cJSON_AddNumberToObject(c, "queries", op.bins[b].n);
+        cJSON_AddNumberToObject(c, "mean_p", op.bins[b].p);
+        cJSON_AddNumberToObject(c, "right", op.bins[b].right);
+        cJSON_AddItemToArray(rel, c);
+    }
     eval_conf_point cc[EVAL_CONF_POINTS];
     eval_confidence_curve(q, n, cc);
     cJSON *curve = cJSON_AddArrayToObject(doc, "confidence_curve");

@@ -122,7 +122,10 @@ static int main_face(gallery *g, const char *name, const face *faces, int n, con
 {
     gallery_face *mine = NULL;
     int n_mine = 0, agree = -1, n_agree = 0;
-    int rc = gallery_faces(g, name, &mine, &n_mine, err);
+    char person[GALLERY_NAME_MAX];   /* the name an alias stands for */
+    int rc = gallery_resolve(g, name, person, err);
+    if (rc == 0)
+        rc = gallery_faces(g, person, &mine, &n_mine, err);
     if (rc < 0)
         return rc;
     for (int i = 0; i < n && n_mine > 0; i++)
