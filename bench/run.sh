@@ -46,6 +46,8 @@ if [ "$ONLY" = all ] || [ "$ONLY" = nets ]; then
     echo "bench: peak FP32 probe, this project's nets, then the peers (a few minutes)" >&2
     "$BUILD/bench/nets" --threads "$THREADS" --seconds "$SECONDS_PER" | tee -a "$RAW" >&2
     sh bench/peers.sh --threads "$THREADS" --shared "$CELEB_SHARED" 2>"$OUT/peers.log" | tee -a "$RAW" >&2
+    echo "bench: celeb enroll on 331 LFW photos, without jitter and with 16 copies" >&2
+    sh bench/enroll_lfw.sh "$BUILD" "$THREADS" "$CELEB_SHARED" | tee -a "$RAW" >&2
 fi
 if [ "$ONLY" = all ] || [ "$ONLY" = e2e ]; then
     echo "bench: end to end, celeb detect against the GIPHY-style torch pipeline (a few minutes)" >&2
