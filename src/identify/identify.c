@@ -153,12 +153,19 @@ int identify_model_parse(const char *text, identify_model *m)
     return CELEB_OK;
 }
 
+void identify_features(double distance, double margin, int photos, double x[IDENTIFY_FEATURES])
+{
+    x[0] = 1;
+    x[1] = distance;
+    x[2] = margin < IDENTIFY_MARGIN_MAX ? margin : IDENTIFY_MARGIN_MAX;
+    x[3] = log(photos > 1 ? photos : 1);
+}
+
 double identify_model_p(const identify_model *m, double distance, double margin, int photos)
 {
-    if (margin > IDENTIFY_MARGIN_MAX)
-        margin = IDENTIFY_MARGIN_MAX;
-    double z = m->bias + m->w_distance * distance + m->w_margin * margin +
-               m->w_photos * log(photos > 1 ? photos : 1);
+    double x[IDENTIFY_FEATURES];
+    identify_features(distance, margin, photos, x);
+    double z = m->bias * x[0] + m->w_distance * x[1] + m->w_margin * x[2] + m->w_photos * x[3];
     return 1 / (1 + exp(-z));
 }
 

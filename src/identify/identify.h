@@ -138,8 +138,14 @@ int identify_train(const gallery_face *faces, int n, identify_model *m, int *fit
 void identify_model_format(const identify_model *m, char *buf, size_t size);
 int identify_model_parse(const char *text, identify_model *m);
 
-/* The model's p for an identity at this distance and margin with this
- * many enrolled faces (the margin is capped at IDENTIFY_MARGIN_MAX). */
+/* The model's features x for an identity at this distance and margin with
+ * this many enrolled faces: (1, distance, margin capped at
+ * IDENTIFY_MARGIN_MAX, ln photos), in the order of identify_model's
+ * weights (bias first). */
+#define IDENTIFY_FEATURES 4
+void identify_features(double distance, double margin, int photos, double x[IDENTIFY_FEATURES]);
+
+/* The model's p for those features. */
 double identify_model_p(const identify_model *m, double distance, double margin, int photos);
 
 /* Number of identities in the index. */

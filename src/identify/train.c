@@ -24,7 +24,7 @@
 
 #define TRAIN_MIN_IDS 8       /* identities with 2+ faces needed to fit */
 #define TRAIN_ITERATIONS 50
-#define NW 4                  /* weights: bias, distance, margin, ln photos */
+#define NW IDENTIFY_FEATURES    /* weights: bias, distance, margin, ln photos */
 /* A small gallery's searches are often all right (24 people far apart):
  * the likelihood alone then grows without bound with the weights. A
  * Gaussian prior around IDENTIFY_LFW_MODEL (the fit on all of LFW) keeps
@@ -97,14 +97,10 @@ static void run_search(const identify_index *ix, int g, int f, int stranger, sea
     out->right = best == g;
 }
 
-/* The features of a search, x[0] = 1 for the bias. */
+/* The features of a search (identify_features). */
 static void features(const search *s, double x[NW])
 {
-    double margin = (double)s->d2 - s->d1;
-    x[0] = 1;
-    x[1] = s->d1;
-    x[2] = margin < IDENTIFY_MARGIN_MAX ? margin : IDENTIFY_MARGIN_MAX;
-    x[3] = log(s->photos > 1 ? s->photos : 1);
+    identify_features(s->d1, (double)s->d2 - s->d1, s->photos, x);
 }
 
 static void to_weights(const identify_model *m, double w[NW])
