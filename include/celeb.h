@@ -61,8 +61,20 @@ int celeb_detect_memory(celeb_ctx *ctx, const uint8_t *data, size_t size, const 
  *     face_engine_open(&e, &eo, &err);  gallery_open(path, 1, &g, &err);
  *     celeb_enroll_file(&e, g, "Brad_Pitt", "brad.jpg", &r, &err);
  *
+ * A portrait is enrolled from a quick look: the tiny detector at
+ * CELEB_ENROLL_TINY_SIZE, a quarter of SSD's cost, whose face is taken when it
+ * finds exactly one, covering the photo's centre and at least
+ * CELEB_ENROLL_PORTRAIT of its smaller side (LFW's photos). Any other photo
+ * (several faces, small ones, none) gets the full look: SSD with the
+ * tight-crop second look. (LFW A-C, 2,515 photos, no jitter, 2 cores: 48
+ * photos/s instead of 17 with SSD alone (tiny alone: 67); the photos of
+ * people with 2+, described as `celeb detect` does (SSD) and searched
+ * without themselves, find their person first 95.4% of the time in the
+ * gallery so enrolled, 95.0% in SSD's.)
+ *
  * The engine may also be one opened for detection with SSD loaded
- * (FACE_DETECTOR_SSD or _BOTH): enrolment runs SSD alone with the
+ * (FACE_DETECTOR_SSD or _BOTH; the quick look needs the tiny detector at
+ * CELEB_ENROLL_TINY_SIZE): enrolment runs with the
  * tight-crop second look, the gallery's crop (celeb_gallery_align, recorded
  * in a new gallery with its first face) and the engine's jitter (0: the
  * default CELEB_ENROLL_JITTER), and restores the engine's options before
@@ -74,6 +86,7 @@ typedef struct celeb_enrolled {
     int64_t face_id;       /* the new gallery face, or the one already there (already) */
     int already;           /* the photo was enrolled as this person before: nothing added */
     int faces;             /* faces found in the photo */
+    int quick;             /* found by the quick look (a portrait), not by SSD */
     const char *how;       /* how the face enrolled was chosen among them (a static string) */
     float quality;         /* the face's quality (face/quality.h), kept in the gallery */
     face_box box;          /* the face in the photo's pixels (EXIF orientation applied) */
@@ -89,9 +102,12 @@ typedef struct celeb_enrolled {
  * curve on LFW View 1). Detection does not jitter: its frames are views. */
 #define CELEB_ENROLL_JITTER 16
 
-/* The face engine options enrolment wants: SSD, the tight-crop second look
- * (enrolment photos are often face crops the detectors miss), the default
- * crop and jitter. */
+#define CELEB_ENROLL_TINY_SIZE 256
+#define CELEB_ENROLL_PORTRAIT 0.3
+
+/* The face engine options enrolment wants: both detectors (the tiny one at
+ * CELEB_ENROLL_TINY_SIZE), the tight-crop second look (enrolment photos
+ * are often face crops the detectors miss), the default crop and jitter. */
 face_engine_options celeb_enroll_engine_options(const char *model_dir, int threads);
 
 /* The recognition crop gallery g's faces were computed with, which queries

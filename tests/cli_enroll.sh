@@ -45,11 +45,23 @@ dist = lambda a, b: math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b)))
 o = d['Barack_Obama']; b = d['Joe_Biden'][0]
 assert dist(o[0], o[1]) < 0.6 < dist(o[0], b), (dist(o[0], o[1]), dist(o[0], b))\""
 
+# --- the quick look: a portrait's one face from the tiny detector ----------------------
+mkdir -p "$T/portraits/Aaron_Peirsol"
+ln -s "$SHARED/data/lfw/images/Aaron_Peirsol/Aaron_Peirsol_0001.jpg" "$SHARED/data/lfw/images/Aaron_Peirsol/Aaron_Peirsol_0002.jpg" "$T/portraits/Aaron_Peirsol/"
+"$CELEB" enroll --jitter 1 --gallery "$T/quick.db" "$T/portraits" >"$T/quick.out" 2>/dev/null
+"$CELEB" gallery --gallery "$T/quick.db" export >"$T/quick.json"
+check "LFW portraits: enrolled from the quick look, the two photos of Aaron_Peirsol < 0.5 apart" \
+    "[ \$(grep -c '\"look\":\"quick\"' '$T/quick.out') -eq 2 ] && $PY -c \"
+import json, math
+a, b = [f['descriptor'] for f in json.load(open('$T/quick.json'))['identities'][0]['faces']]
+d = math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b)))
+assert d < 0.5, d\""
+
 # --- a photo with several faces; the same photo twice ---------------------------------
 TWO=$SHARED/data/media/fr_two_people.jpg   # Obama left, Biden right, about the same size
 "$CELEB" enroll --jitter 1 --gallery "$G" --name Joe_Biden "$TWO" >"$T/two.out" 2>/dev/null
-check "two faces, one like Joe_Biden's enrolled photo: enrolled, the line says which face and why" \
-    "[ $? -eq 0 ] && grep -q '\"faces\":2,\"chosen\":\"the face like the person.s enrolled photos\"' '$T/two.out'"
+check "two faces, one like Joe_Biden's enrolled photo: enrolled by the full look (SSD), the line says which face and why" \
+    "[ $? -eq 0 ] && grep -q '\"look\":\"full\",\"faces\":2,\"chosen\":\"the face like the person.s enrolled photos\"' '$T/two.out'"
 "$CELEB" gallery --gallery "$G" export >"$T/export2.json"
 check "the face enrolled from the two-people photo is Biden's (< 0.6 from his photo), not Obama's (> 0.6 from both of his)" \
     "$PY -c \"

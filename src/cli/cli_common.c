@@ -72,6 +72,21 @@ int cli_parse_jitter(const char *cmd, const char *arg, int *jitter)
     return 0;
 }
 
+int cli_parse_align(const char *cmd, const char *arg, face_align *align)
+{
+    if (!strcmp(arg, "chip"))
+        *align = FACE_ALIGN_CHIP;
+    else if (!strcmp(arg, "faceapi"))
+        *align = FACE_ALIGN_FACEAPI;
+    else if (!strcmp(arg, "similarity"))
+        *align = FACE_ALIGN_SIMILARITY;
+    else {
+        fprintf(stderr, "celeb %s: --align must be chip, faceapi or similarity, not '%s'\n", cmd, arg);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o)
 {
     if (!strcmp(arg, "all")) {

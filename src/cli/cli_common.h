@@ -29,6 +29,8 @@ int cli_parse_frames(const char *cmd, const char *arg, celeb_options *o);
  * 0, or -1 after printing the problem on stderr. */
 #define CLI_JITTER_MAX 256
 int cli_parse_jitter(const char *cmd, const char *arg, int *jitter);
+/* --align chip|faceapi|similarity; -1 (after a message) for anything else. */
+int cli_parse_align(const char *cmd, const char *arg, face_align *align);
 
 /* Makes SIGINT and SIGTERM set the returned flag (a second one kills at
  * once) and ignores SIGPIPE (a closed output is a write error, not a silent

@@ -205,7 +205,7 @@ int cmd_gallery_build_default(const char *gallery_arg, int argc, char **argv)
     }
     uint8_t *aliases_text = NULL;
     size_t alias_size = 0;
-    char models[80], stamp[65];   /* models: the descriptors' recipe, the models' sha256 and the jitter */
+    char models[96], stamp[65];   /* models: the descriptors' recipe: the models' sha256, the jitter, the quick look */
     if (read_path(DEFAULT_ALIASES, &aliases_text, &alias_size, &err) < 0 ||
         models_id(opt.model_dir, models, &err) < 0) {
         fprintf(stderr, "celeb gallery build-default: %s\n", err.message);
@@ -213,7 +213,7 @@ int cmd_gallery_build_default(const char *gallery_arg, int argc, char **argv)
         return 1;
     }
     const char *aliases = (const char *)aliases_text;
-    snprintf(models + 64, sizeof models - 64, " jitter %d", opt.jitter);
+    snprintf(models + 64, sizeof models - 64, " jitter %d tiny %d", opt.jitter, CELEB_ENROLL_TINY_SIZE);
     build_stamp(photos, n, aliases, models, stamp);
 
     /* Up to date, to be completed, or made with other models. */
@@ -238,8 +238,10 @@ int cmd_gallery_build_default(const char *gallery_arg, int argc, char **argv)
             free(photos), free(aliases_text);
             return 1;
         }
-        fprintf(stderr, "celeb gallery build-default: the models or the jitter changed: %s was moved to "
-                        "%s.old (enroll your own people again), building it anew\n", path, path);
+        fprintf(stderr,
+                "celeb gallery build-default: the descriptors' recipe changed (models, jitter, quick "
+                "look): %s was moved to %s.old (enroll your own people again), building it anew\n",
+                path, path);
     }
 
     enroll_run r = {0};

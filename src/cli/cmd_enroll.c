@@ -84,6 +84,7 @@ static void enroll_photo(enroll_run *r, const char *name, const char *path, cons
         cJSON_AddStringToObject(line, "status", "enrolled");
         cJSON_AddNumberToObject(line, "face_id", (double)got.face_id);
         cJSON_AddNumberToObject(line, "quality", round(got.quality * 1000) / 1000);
+        cJSON_AddStringToObject(line, "look", got.quick ? "quick" : "full");
         if (got.faces > 1) {   /* which of them, and why */
             cJSON_AddNumberToObject(line, "faces", got.faces);
             cJSON_AddStringToObject(line, "chosen", got.how);

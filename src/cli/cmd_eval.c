@@ -140,13 +140,8 @@ static int parse_args(int argc, char **argv, eval_args *a)
         case 'u': a->threshold = strtof(optarg, NULL); break;
         case 'j': a->json = 1; break;
         case 'a':
-            if (strcmp(optarg, "faceapi") && strcmp(optarg, "similarity") && strcmp(optarg, "chip")) {
-                fprintf(stderr, "celeb eval: --align must be faceapi, similarity or chip\n");
+            if (cli_parse_align("eval", optarg, &a->opt.align) < 0)
                 return 2;
-            }
-            a->opt.align = !strcmp(optarg, "faceapi") ? FACE_ALIGN_FACEAPI
-                           : !strcmp(optarg, "chip")  ? FACE_ALIGN_CHIP
-                                                      : FACE_ALIGN_SIMILARITY;
             a->align_given = 1;
             break;
         case 'J':

@@ -35,6 +35,9 @@ static void faces_usage(FILE *out)
             "  --tiny-size N        tiny detector input size, multiple of 32 (default 416)\n"
             "  --frame N            frame N of an animation or video (default 0)\n"
             "  --frames all         every frame\n"
+            "  --align faceapi|chip|similarity  the recognition crop (default faceapi: face-api's,\n"
+            "                       as the reference outputs; chip: dlib's, as galleries and detect)\n"
+            "  --jitter N           each descriptor the mean of N jittered chips (default 1: none)\n"
             "  --threads N          threads (default: one per core)\n"
             "  --models DIR         model folder (default $CELEB_MODELS or the build's models/)\n");
 }
@@ -145,12 +148,13 @@ static int process(face_engine *e, const faces_args *a, const char *path, cJSON 
 
 int cmd_faces(int argc, char **argv)
 {
-    faces_args a = {.engine = {.detector = FACE_DETECTOR_SSD}, .frame = 0};
+    faces_args a = {.engine = {.detector = FACE_DETECTOR_SSD, .align = FACE_ALIGN_FACEAPI}, .frame = 0};
     static const struct option opts[] = {
         {"detector", required_argument, 0, 'd'}, {"min-score", required_argument, 0, 's'},
         {"tiny-size", required_argument, 0, 'z'}, {"frame", required_argument, 0, 'f'},
         {"frames", required_argument, 0, 'F'},   {"threads", required_argument, 0, 't'},
         {"models", required_argument, 0, 'm'},   {"help", no_argument, 0, 'h'},
+        {"align", required_argument, 0, 'a'},    {"jitter", required_argument, 0, 'J'},
         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -178,6 +182,14 @@ int cmd_faces(int argc, char **argv)
             break;
         case 't': a.engine.threads = atoi(optarg); break;
         case 'm': a.engine.model_dir = optarg; break;
+        case 'a':
+            if (cli_parse_align("faces", optarg, &a.engine.align) < 0)
+                return 2;
+            break;
+        case 'J':
+            if (cli_parse_jitter("faces", optarg, &a.engine.jitter) < 0)
+                return 2;
+            break;
         case 'h': faces_usage(stdout); return 0;
         default: faces_usage(stderr); return 2;
         }

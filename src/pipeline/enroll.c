@@ -14,7 +14,8 @@
 face_engine_options celeb_enroll_engine_options(const char *model_dir, int threads)
 {
     return (face_engine_options){.model_dir = model_dir, .threads = threads,
-                                 .detector = FACE_DETECTOR_SSD, .find_tight_crops = 1,
+                                 .detector = FACE_DETECTOR_BOTH,
+                                 .tiny_size = CELEB_ENROLL_TINY_SIZE, .find_tight_crops = 1,
                                  .expect_face = 1, .align = CELEB_ALIGN_DEFAULT,
                                  .jitter = CELEB_ENROLL_JITTER};
 }
@@ -163,6 +164,36 @@ static int main_face(gallery *g, const char *name, const face *faces, int n, con
                       n, name, name, n_mine ? "" : " (none yet)", ENROLL_DOMINANCE);
 }
 
+/* The quick look (celeb.h): the tiny detector's one face of a portrait, in
+ * *faces (n 1), or none (n 0) when the photo is not clearly one. Runs with
+ * e's options as the caller set them, but the detector's. */
+static int quick_look(face_engine *e, const image *img, face **faces, int *n, celeb_error *err)
+{
+    *faces = NULL;
+    *n = 0;
+    if (e->opt.detector == FACE_DETECTOR_SSD || e->opt.tiny_size != CELEB_ENROLL_TINY_SIZE)
+        return CELEB_OK;   /* no tiny detector of the size it was measured at */
+    face_engine_options full = e->opt;
+    e->opt.detector = FACE_DETECTOR_TINY;
+    e->opt.find_tight_crops = 0;
+    e->opt.expect_face = 0;
+    int rc = face_engine_run(e, img, faces, n, err);
+    e->opt = full;
+    if (rc < 0 || *n != 1)
+        goto none;
+    const face_box *b = &(*faces)[0].box;
+    double side = img->width < img->height ? img->width : img->height;
+    double cx = img->width / 2.0, cy = img->height / 2.0;
+    if (face_is_face(&(*faces)[0]) && fmax(b->w, b->h) >= CELEB_ENROLL_PORTRAIT * side && b->x <= cx &&
+        cx <= b->x + b->w && b->y <= cy && cy <= b->y + b->h)
+        return CELEB_OK;
+none:
+    free(*faces);
+    *faces = NULL;
+    *n = 0;
+    return rc < 0 ? rc : CELEB_OK;
+}
+
 /* sha256 of a photo's size and pixels, as hex. */
 static void photo_hash(const image *img, char hex[GALLERY_CONTENT_MAX])
 {
@@ -200,14 +231,18 @@ int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image
     if (rc < 0)
         return rc;
     face_engine_options saved = e->opt;
-    e->opt.detector = FACE_DETECTOR_SSD;
-    e->opt.find_tight_crops = 1;
-    e->opt.expect_face = 1;
     e->opt.align = align;
     e->opt.jitter = saved.jitter > 0 ? saved.jitter : CELEB_ENROLL_JITTER;
     face *faces = NULL;
     int n = 0;
-    rc = face_engine_run(e, img, &faces, &n, err);
+    rc = quick_look(e, img, &faces, &n, err);
+    out->quick = n == 1;
+    if (rc == 0 && n == 0) {   /* the full look */
+        e->opt.detector = FACE_DETECTOR_SSD;
+        e->opt.find_tight_crops = 1;
+        e->opt.expect_face = 1;
+        rc = face_engine_run(e, img, &faces, &n, err);
+    }
     e->opt = saved;
     /* Not a human face (faceness.h: SSD's dog face): not counted. */
     int human = 0;
