@@ -22,10 +22,11 @@
  * people found in two of them under two names (share/aliases.tsv). */
 static const char *const default_folders[] = {"lfw/images", "celebs"};
 #define DEFAULT_ALIASES CELEB_SHARE_DIR "/aliases.tsv"
-/* No jitter: 13,390 photos in 13 minutes on 2 cores instead of 28 with
- * 16 copies (as `celeb enroll`). The jittered gallery is less noisy, but its
- * own 98%-precision point moves with it (0.84 against 0.88): Angelina
- * Jolie in giphy_video.gif stays below it either way (p 0.61 and 0.76). */
+/* No jitter: 13,390 photos in 5 minutes on 2 cores (with the quick look,
+ * celeb.h) instead of about 4 times that with 16 copies (as `celeb
+ * enroll`). The jittered gallery is less noisy, but its own 98%-precision
+ * point moves with it (0.84 against 0.85-0.88): Angelina Jolie in
+ * giphy_video.gif stays below it either way (p 0.61 and 0.74-0.76). */
 #define DEFAULT_JITTER 1
 
 static void build_usage(FILE *out)
@@ -37,9 +38,10 @@ static void build_usage(FILE *out)
             "people) and DATA/celebs, with the people known under two names merged\n"
             "(%s), into the default gallery (or --gallery). Once: a second run\n"
             "finds the gallery made from the same photos and models and returns at once; when\n"
-            "photos were added, only they are enrolled; when the models or --jitter changed, the\n"
-            "old file is kept as FILE.old and the gallery is made anew. People enrolled with `celeb\n"
-            "enroll` stay. DATA defaults to $CELEB_DATA, else ../shared/data.\n"
+            "photos were added, only they are enrolled; when the models, --jitter or the way\n"
+            "portraits are enrolled changed, the old file is kept as FILE.old and the gallery is\n"
+            "made anew. People enrolled with `celeb enroll` stay. DATA defaults to $CELEB_DATA,\n"
+            "else ../shared/data.\n"
             "stdout: one JSON line per photo, then a summary line; progress on stderr.\n"
             "\n"
             "options:\n"
@@ -52,8 +54,8 @@ static void build_usage(FILE *out)
 /* sha256 of the model files the gallery's descriptors depend on. */
 static int models_id(const char *dir, char hex[65], celeb_error *err)
 {
-    static const char *const files[] = {"ssd_mobilenetv1_model.bin", "face_landmark_68_model.bin",
-                                        "face_recognition_model.bin"};
+    static const char *const files[] = {"ssd_mobilenetv1_model.bin", "tiny_face_detector_model.bin",
+                                        "face_landmark_68_model.bin", "face_recognition_model.bin"};
     enum { N = sizeof files / sizeof *files };
     uint8_t *data[N] = {0};
     size_t size[N] = {0};
@@ -205,7 +207,7 @@ int cmd_gallery_build_default(const char *gallery_arg, int argc, char **argv)
     }
     uint8_t *aliases_text = NULL;
     size_t alias_size = 0;
-    char models[96], stamp[65];   /* models: the descriptors' recipe: the models' sha256, the jitter, the quick look */
+    char models[96], stamp[65];   /* the descriptors' recipe: the models' sha256, jitter, quick look */
     if (read_path(DEFAULT_ALIASES, &aliases_text, &alias_size, &err) < 0 ||
         models_id(opt.model_dir, models, &err) < 0) {
         fprintf(stderr, "celeb gallery build-default: %s\n", err.message);

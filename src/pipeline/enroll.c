@@ -113,6 +113,12 @@ static double box_area(const face *f)
     return f->box.w * f->box.h;
 }
 
+static int covers_centre(const face_box *b, const image *img)
+{
+    double cx = img->width / 2.0, cy = img->height / 2.0;
+    return b->x <= cx && cx <= b->x + b->w && b->y <= cy && cy <= b->y + b->h;
+}
+
 /* Which of n >= 2 faces is `name` (celeb_enroll_image in celeb.h): the one face that
  * agrees with the person's enrolled photos, else the largest face when it
  * covers the photo's centre and is ENROLL_DOMINANCE times the area of any
@@ -147,10 +153,7 @@ static int main_face(gallery *g, const char *name, const face *faces, int n, con
     for (int i = 0; i < n; i++)
         if (i != big && box_area(&faces[big]) < ENROLL_DOMINANCE * box_area(&faces[i]))
             dominates = 0;
-    const face_box *b = &faces[big].box;
-    double cx = img->width / 2.0, cy = img->height / 2.0;
-    int central = b->x <= cx && cx <= b->x + b->w && b->y <= cy && cy <= b->y + b->h;
-    if (n_agree == 0 && dominates && central) {
+    if (n_agree == 0 && dominates && covers_centre(&faces[big].box, img)) {
         *how = "the largest face, in the centre";
         return big;
     }
@@ -165,33 +168,36 @@ static int main_face(gallery *g, const char *name, const face *faces, int n, con
 }
 
 /* The quick look (celeb.h): the tiny detector's one face of a portrait, in
- * *faces (n 1), or none (n 0) when the photo is not clearly one. Runs with
- * e's options as the caller set them, but the detector's. */
+ * *faces (n 1), or none (n 0) when the photo is not clearly one. The
+ * landmark and recognition nets run only on a box that makes a portrait. */
 static int quick_look(face_engine *e, const image *img, face **faces, int *n, celeb_error *err)
 {
     *faces = NULL;
     *n = 0;
     if (e->opt.detector == FACE_DETECTOR_SSD || e->opt.tiny_size != CELEB_ENROLL_TINY_SIZE)
         return CELEB_OK;   /* no tiny detector of the size it was measured at */
-    face_engine_options full = e->opt;
-    e->opt.detector = FACE_DETECTOR_TINY;
-    e->opt.find_tight_crops = 0;
-    e->opt.expect_face = 0;
-    int rc = face_engine_run(e, img, faces, n, err);
-    e->opt = full;
-    if (rc < 0 || *n != 1)
-        goto none;
-    const face_box *b = &(*faces)[0].box;
+    face_box boxes[2];
+    int found = 0;
+    int rc = tiny_detect(&e->tiny, img, e->opt.min_score, boxes, 2, &found, err);
+    const face_box *b = &boxes[0];
     double side = img->width < img->height ? img->width : img->height;
-    double cx = img->width / 2.0, cy = img->height / 2.0;
-    if (face_is_face(&(*faces)[0]) && fmax(b->w, b->h) >= CELEB_ENROLL_PORTRAIT * side && b->x <= cx &&
-        cx <= b->x + b->w && b->y <= cy && cy <= b->y + b->h)
-        return CELEB_OK;
-none:
-    free(*faces);
-    *faces = NULL;
-    *n = 0;
-    return rc < 0 ? rc : CELEB_OK;
+    if (rc < 0 || found != 1 || fmax(b->w, b->h) < CELEB_ENROLL_PORTRAIT * side || !covers_centre(b, img))
+        return rc;
+    face *f = calloc(1, sizeof *f);
+    if (!f)
+        return celeb_fail(err, CELEB_ENOMEM, "out of memory");
+    f->box = *b;
+    rc = face_engine_landmarks(e, img, f, 1, err);
+    int human = rc == 0 && face_is_face(f);   /* else the full look */
+    if (human)
+        rc = face_engine_embed(e, img, f, 1, err);
+    if (rc < 0 || !human) {
+        free(f);
+        return rc;
+    }
+    *faces = f;
+    *n = 1;
+    return CELEB_OK;
 }
 
 /* sha256 of a photo's size and pixels, as hex. */
