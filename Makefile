@@ -142,7 +142,7 @@ eval-lfw: setup
 
 # Open-set identification with every LFW identity enrolled, and with 24, 500
 # and 2,000 of them; writes the table into the README (bench/eval_scale.py;
-# about 35 minutes, the enrolled gallery is kept in bench/out/scale).
+# about 30 minutes; the enrolled gallery is kept in bench/out/scale while the program is the same).
 eval-scale: setup
 	@$(MAKE) --no-print-directory
 	@/usr/bin/python3 bench/eval_scale.py build/release
