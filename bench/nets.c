@@ -246,7 +246,7 @@ int main(int argc, char **argv)
         face_engine_options eo = celeb_enroll_engine_options(NULL, threads), saved = e.opt;
         const int jitters[2] = {1, CELEB_ENROLL_JITTER};
         for (int j = 0; j < 2; j++) {
-            e.opt.detector = eo.detector;
+            e.opt.detector = FACE_DETECTOR_SSD;   /* the full look (the quick one is celeb_enroll_image's) */
             e.opt.find_tight_crops = eo.find_tight_crops;
             e.opt.align = eo.align;
             e.opt.jitter = jitters[j];

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "face/faceness.h"
@@ -264,10 +265,39 @@ static void test_media_people(void **state)
     }
 }
 
+/* A detector the engine was not opened with is an error, not a crash
+ * (bench/nets asked an SSD engine for both detectors once). */
+static void test_detector_not_loaded(void **state)
+{
+    (void)state;
+    face_engine e;
+    face_engine_options opt = {.detector = FACE_DETECTOR_SSD};
+    celeb_error err = {0};
+    assert_int_equal(face_engine_open(&e, &opt, &err), CELEB_OK);
+    image img = {0};
+    assert_int_equal(image_alloc(&img, 64, 64), CELEB_OK);
+    memset(img.rgb, 128, (size_t)64 * 64 * 3);
+    face *f = NULL;
+    int n = -1;
+    const face_detector asked[2] = {FACE_DETECTOR_BOTH, FACE_DETECTOR_TINY};
+    for (int i = 0; i < 2; i++) {
+        e.opt.detector = asked[i];
+        assert_int_equal(face_engine_run(&e, &img, &f, &n, &err), CELEB_EINVAL);
+        assert_non_null(strstr(err.message, "without the tiny detector"));
+        assert_null(f);
+    }
+    e.opt.detector = FACE_DETECTOR_SSD;
+    assert_int_equal(face_engine_run(&e, &img, &f, &n, &err), CELEB_OK);
+    assert_int_equal(n, 0);
+    image_free(&img);
+    face_engine_close(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest geometry[] = {
         cmocka_unit_test(test_geometry),
+        cmocka_unit_test(test_detector_not_loaded),
     };
     const struct CMUnitTest engine[] = {
         cmocka_unit_test(test_dog_rejected),

@@ -45,7 +45,7 @@ static void build_usage(FILE *out)
             "stdout: one JSON line per photo, then a summary line; progress on stderr.\n"
             "\n"
             "options:\n"
-            "  --jitter N     jittered copies per face (default %d; 16 as celeb enroll: 2.2x\n"
+            "  --jitter N     jittered copies per face (default %d; 16 as celeb enroll: about 5x\n"
             "                 slower)\n"
             "  --threads N    threads (default: one per core)\n"
             "  --models DIR   model folder\n", DEFAULT_ALIASES, DEFAULT_JITTER);

@@ -40,6 +40,7 @@ int face_engine_open(face_engine *e, const face_engine_options *opt, celeb_error
     } else if (!nn_store_default_dir(e->cache_dir, sizeof e->cache_dir)) {
         e->cache_dir[0] = '\0';
     }
+    e->loaded = e->opt.detector;
     int rc = nn_ctx_init(&e->ctx, e->opt.threads, err);
     e->ctx.cache_dir = e->cache_dir[0] ? e->cache_dir : NULL;
     if (rc == 0)
@@ -271,6 +272,9 @@ static double iou(const face_box *a, const face_box *b)
 /* The chosen detector(s) on one image. */
 static int detect(face_engine *e, const image *img, face_box *boxes, int *found, celeb_error *err)
 {
+    if (e->opt.detector != e->loaded && e->loaded != FACE_DETECTOR_BOTH)
+        return celeb_fail(err, CELEB_EINVAL, "the engine was opened without the %s detector",
+                          e->loaded == FACE_DETECTOR_SSD ? "tiny" : "SSD");
     if (e->opt.detector == FACE_DETECTOR_TINY)
         return tiny_detect(&e->tiny, img, e->opt.min_score, boxes, MAX_FACES, found, err);
     int rc = ssd_detect(&e->ssd, img, e->opt.min_score, 100, boxes, MAX_FACES, found, err);

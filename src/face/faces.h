@@ -59,6 +59,8 @@ typedef struct face_engine_options {
 
 typedef struct face_engine {
     face_engine_options opt;
+    face_detector loaded;    /* the detectors face_engine_open loaded: callers may change
+                                opt.detector between runs, within these */
     char cache_dir[1024];    /* the folder opt.cache_dir resolved to, "" for none */
     nn_ctx ctx;
     ssd_net ssd;

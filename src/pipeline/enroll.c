@@ -174,7 +174,7 @@ static int quick_look(face_engine *e, const image *img, face **faces, int *n, ce
 {
     *faces = NULL;
     *n = 0;
-    if (e->opt.detector == FACE_DETECTOR_SSD || e->opt.tiny_size != CELEB_ENROLL_TINY_SIZE)
+    if (e->loaded == FACE_DETECTOR_SSD || e->opt.tiny_size != CELEB_ENROLL_TINY_SIZE)
         return CELEB_OK;   /* no tiny detector of the size it was measured at */
     face_box boxes[2];
     int found = 0;
@@ -214,7 +214,7 @@ int celeb_enroll_image(face_engine *e, gallery *g, const char *name, const image
                        const char *source, celeb_enrolled *out, celeb_error *err)
 {
     *out = (celeb_enrolled){0};
-    if (e->opt.detector == FACE_DETECTOR_TINY)
+    if (e->loaded == FACE_DETECTOR_TINY)
         return celeb_fail(err, CELEB_EINVAL, "enrolment needs an engine with SSD loaded");
     /* The engine may be a detection engine: enrol with enrolment's own
      * settings, then give it back as it was. */
